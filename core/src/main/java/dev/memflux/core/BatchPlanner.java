@@ -1,0 +1,132 @@
+package dev.memflux.core;
+
+import java.util.Arrays;
+import java.util.NoSuchElementException;
+
+/**
+ * Produces, one after the other, which sample ids each batch holds and the state after it. Pure
+ * bookkeeping, no I/O: a function of the loader's settings and the start state. Used by one thread
+ * at a time.
+ */
+final class BatchPlanner {
+
+  /** One batch to gather. */
+  record Planned(long epoch, long sequence, long[] indices, LoaderState after) {}
+
+  private final long rows;
+  private final Shuffle shuffle;
+  private final int batchSize;
+  private final boolean dropLast;
+  private final long epochs;
+  private final int rank;
+  private final int worldSize;
+
+  private long epoch;
+  private EpochPlan plan;
+  private long consumed;
+  private SampleOrder order;
+
+  BatchPlanner(
+      long rows,
+      Shuffle shuffle,
+      int batchSize,
+      boolean dropLast,
+      long epochs,
+      int rank,
+      int worldSize,
+      LoaderState start) {
+    this.rows = rows;
+    this.shuffle = shuffle;
+    this.batchSize = batchSize;
+    this.dropLast = dropLast;
+    this.epochs = epochs;
+    this.rank = rank;
+    this.worldSize = worldSize;
+    if (start.rows() != rows || !start.shuffle().equals(shuffle.toString())) {
+      throw new IllegalArgumentException(
+          "loader state was taken from a loader over "
+              + start.rows()
+              + " rows with shuffle "
+              + start.shuffle()
+              + ", this loader has "
+              + rows
+              + " rows and shuffle "
+              + shuffle);
+    }
+    this.epoch = start.epoch();
+    EpochPlan statePlan = EpochPlan.of(start);
+    if (start.worldSize() == worldSize && start.consumed(rank) >= 0) {
+      this.plan = statePlan;
+      this.consumed = start.consumed(rank);
+    } else if (start.knowsAllRanks()) {
+      // Elastic resume: the new ranks split exactly what no old rank has read.
+      this.plan = statePlan.remaining(start.consumed());
+      this.consumed = 0;
+    } else {
+      throw new IllegalArgumentException(
+          "loader state knows ranks "
+              + Arrays.toString(start.consumed())
+              + " of world size "
+              + start.worldSize()
+              + "; resuming as rank "
+              + rank
+              + " of "
+              + worldSize
+              + " needs that rank's own state, or LoaderState.merge(...) of every rank's state");
+    }
+  }
+
+  /** Samples this rank reads in the current epoch, after dropping an incomplete last batch. */
+  private long usable() {
+    long perRank = plan.perRank(worldSize, dropLast);
+    return dropLast ? perRank - perRank % batchSize : perRank;
+  }
+
+  boolean hasNext() {
+    while (epoch < epochs && consumed >= usable()) {
+      startEpoch(epoch + 1);
+      if (usable() == 0) {
+        // A fresh epoch with nothing to read (too few rows for a full batch): so is every later one.
+        epoch = epochs;
+      }
+    }
+    return epoch < epochs;
+  }
+
+  private void startEpoch(long next) {
+    epoch = next;
+    plan = EpochPlan.full(rows);
+    consumed = 0;
+    order = null;
+  }
+
+  Planned next() {
+    if (!hasNext()) {
+      throw new NoSuchElementException("no batch left after epoch " + epochs);
+    }
+    if (order == null) {
+      order = shuffle.order(rows, epoch);
+    }
+    long limit = usable();
+    int n = (int) Math.min(batchSize, limit - consumed);
+    long[] indices = new long[n];
+    for (int i = 0; i < n; i++) {
+      long planIndex = plan.indexFor(rank, worldSize, consumed + i);
+      indices[i] = order.rowAt(plan.position(planIndex));
+    }
+    long sequence = consumed / batchSize;
+    consumed += n;
+    LoaderState after;
+    if (consumed >= limit) {
+      after = LoaderState.epochStart(epoch + 1, rows, shuffle.toString(), worldSize);
+    } else {
+      long[] known = new long[worldSize];
+      Arrays.fill(known, -1);
+      known[rank] = consumed;
+      after =
+          new LoaderState(
+              epoch, rows, shuffle.toString(), worldSize, known, plan.leftovers(), plan.tailStart());
+    }
+    return new Planned(epoch, sequence, indices, after);
+  }
+}

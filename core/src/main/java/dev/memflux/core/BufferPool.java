@@ -1,0 +1,128 @@
+package dev.memflux.core;
+
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Reusable direct buffers for batches, so a steady stream of batches allocates no new memory.
+ *
+ * <p>{@link #acquire(int)} hands out a {@link PooledBuffer} lease; closing the lease returns its
+ * buffer. A lease that is lost without being closed (for example dropped from an operator queue
+ * that does not call Reactor's discard hooks) is returned by a {@link Cleaner} once the garbage
+ * collector finds it unreachable, so a lost lease can never be reused while someone still holds it.
+ *
+ * <p>Memory in flight is bounded by what is leased, which the loader's demand bounds; idle buffers
+ * kept for reuse are capped at {@link #maxIdlePerSize} per size.
+ */
+public final class BufferPool {
+
+  private static final Cleaner CLEANER = Cleaner.create();
+
+  private final int maxIdlePerSize;
+  private final Map<Integer, ArrayDeque<ByteBuffer>> idle = new HashMap<>();
+  private final AtomicLong allocated = new AtomicLong();
+  private final AtomicLong leased = new AtomicLong();
+  private final AtomicLong returned = new AtomicLong();
+  private final AtomicLong reclaimed = new AtomicLong();
+
+  /** A pool keeping at most 16 idle buffers of each size. */
+  public BufferPool() {
+    this(16);
+  }
+
+  /**
+   * @param maxIdlePerSize how many returned buffers of one size to keep for reuse
+   */
+  public BufferPool(int maxIdlePerSize) {
+    if (maxIdlePerSize < 0) {
+      throw new IllegalArgumentException("maxIdlePerSize must be >= 0, was " + maxIdlePerSize);
+    }
+    this.maxIdlePerSize = maxIdlePerSize;
+  }
+
+  /**
+   * Leases a direct buffer in native byte order with position 0 and limit {@code bytes}. Its
+   * contents are whatever the previous user left: callers overwrite what they read.
+   */
+  public PooledBuffer acquire(int bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("bytes must be >= 0, was " + bytes);
+    }
+    ByteBuffer buffer;
+    synchronized (idle) {
+      ArrayDeque<ByteBuffer> free = idle.get(bytes);
+      buffer = free == null ? null : free.pollFirst();
+    }
+    if (buffer == null) {
+      buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+      allocated.incrementAndGet();
+    }
+    buffer.clear();
+    leased.incrementAndGet();
+    Return action = new Return(this, buffer);
+    PooledBuffer lease = new PooledBuffer(buffer, action);
+    action.cleanable = CLEANER.register(lease, action);
+    return lease;
+  }
+
+  /** Buffers leased and not yet returned. Zero once every batch has been closed or reclaimed. */
+  public long outstanding() {
+    return leased.get() - returned.get();
+  }
+
+  /** Buffers allocated since the pool was made; flat in steady state. */
+  public long allocated() {
+    return allocated.get();
+  }
+
+  /** Leases returned by the garbage collector rather than closed: each one is a missed close. */
+  public long reclaimed() {
+    return reclaimed.get();
+  }
+
+  /** The idle-buffer cap per size given at construction. */
+  public int maxIdlePerSize() {
+    return maxIdlePerSize;
+  }
+
+  private void giveBack(ByteBuffer buffer, boolean byCleaner) {
+    if (byCleaner) {
+      reclaimed.incrementAndGet();
+    }
+    synchronized (idle) {
+      ArrayDeque<ByteBuffer> free = idle.computeIfAbsent(buffer.capacity(), k -> new ArrayDeque<>());
+      if (free.size() < maxIdlePerSize) {
+        free.addFirst(buffer);
+      }
+    }
+    returned.incrementAndGet();
+  }
+
+  /** Runs once per lease: on close, or from the Cleaner when the lease was lost. */
+  static final class Return implements Runnable {
+    private final BufferPool pool;
+    private final ByteBuffer buffer;
+    private Cleaner.Cleanable cleanable;
+    private volatile boolean closedExplicitly;
+
+    Return(BufferPool pool, ByteBuffer buffer) {
+      this.pool = pool;
+      this.buffer = buffer;
+    }
+
+    void close() {
+      closedExplicitly = true;
+      cleanable.clean();
+    }
+
+    @Override
+    public void run() {
+      pool.giveBack(buffer, !closedExplicitly);
+    }
+  }
+}

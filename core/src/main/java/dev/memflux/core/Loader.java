@@ -1,0 +1,330 @@
+package dev.memflux.core;
+
+import java.util.Objects;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Streams the rows of one or more memory-mapped arrays as a backpressured {@code Flux<Batch>}.
+ *
+ * <pre>{@code
+ * try (NpyArray x = NpyArray.open(Path.of("train_x.npy"));
+ *      NpyArray y = NpyArray.open(Path.of("train_y.npy"))) {
+ *   Loader loader = Loader.builder(x, y)
+ *       .batchSize(256)
+ *       .shuffle(Shuffle.random(42))
+ *       .epochs(10)
+ *       .build();
+ *   loader.batches().subscribe(batch -> { try (batch) { train(batch); } });
+ * }
+ * }</pre>
+ *
+ * <p>Demand comes only from the subscriber: a batch is gathered only after it has been requested,
+ * and at most {@link Builder#prefetch(int) prefetch} gathered batches wait for delivery, so memory
+ * in flight is bounded whatever the dataset size. Gathering (page faults and copies) runs on the
+ * loader's own gather threads, and batches arrive in order whatever the thread count. Sample order
+ * is a pure function of (seed, epoch, rank, worldSize), and {@link #resumeFrom(LoaderState)}
+ * continues exactly after any batch.
+ *
+ * <p>Batches are delivered on a gather thread: a subscriber doing heavy work per batch should move
+ * it to its own thread (as the training stage does), or the next gather waits on it.
+ */
+public final class Loader {
+
+  private final NpyArray[] fields;
+  private final int batchSize;
+  private final boolean dropLast;
+  private final Shuffle shuffle;
+  private final int rank;
+  private final int worldSize;
+  private final long epochs;
+  private final int prefetch;
+  private final int gatherThreads;
+  private final Scheduler gatherScheduler;
+  private final LoaderState start;
+  private final BufferPool pool;
+  private final StageMeter gatherMeter;
+  private final Builder settings;
+
+  private Loader(Builder b, LoaderState start, BufferPool pool, StageMeter gatherMeter) {
+    this.settings = b;
+    this.fields = b.fields;
+    this.batchSize = b.batchSize;
+    this.dropLast = b.dropLast;
+    this.shuffle = b.shuffle;
+    this.rank = b.rank;
+    this.worldSize = b.worldSize;
+    this.epochs = b.epochs;
+    this.prefetch = b.prefetch;
+    this.gatherThreads = b.gatherThreads;
+    this.gatherScheduler = b.gatherScheduler;
+    this.start = start;
+    this.pool = pool;
+    this.gatherMeter = gatherMeter;
+  }
+
+  /**
+   * Starts a loader over {@code fields}: arrays with the same number of rows (features, labels,
+   * anything). Row {@code i} of every field makes sample {@code i}.
+   */
+  public static Builder builder(NpyArray... fields) {
+    return new Builder(fields);
+  }
+
+  /**
+   * The batches, from this loader's start state to the last epoch. Cold: each subscription starts
+   * afresh from the same state and gets its own gather threads, released when it ends.
+   */
+  public Flux<Batch> batches() {
+    return Flux.defer(
+        () -> {
+          BatchPlanner planner =
+              new BatchPlanner(
+                  fields[0].rows(), shuffle, batchSize, dropLast, epochs, rank, worldSize, start);
+          boolean own = gatherScheduler == null;
+          Scheduler scheduler =
+              own
+                  ? Schedulers.newBoundedElastic(
+                      gatherThreads, Integer.MAX_VALUE, "memflux-gather", 60, true)
+                  : gatherScheduler;
+          return Flux.<Batch>create(
+                  sink -> new GatherRun(this, planner, scheduler, sink).start(),
+                  FluxSink.OverflowStrategy.BUFFER)
+              .doFinally(
+                  signal -> {
+                    if (own) {
+                      scheduler.dispose();
+                    }
+                  });
+        });
+  }
+
+  /**
+   * A loader with the same settings, pool and meter that starts just after the batch whose {@link
+   * Batch#state()} is given. With the state of every rank ({@link LoaderState#merge}), a loader
+   * with another {@code shard} world size finishes the epoch over exactly the samples that no rank
+   * had read (elastic resume).
+   *
+   * @throws IllegalArgumentException when the state comes from a loader over other data or shuffle,
+   *     or does not know this rank's position
+   */
+  public Loader resumeFrom(LoaderState state) {
+    Objects.requireNonNull(state, "state");
+    // Validate now rather than at subscription.
+    new BatchPlanner(fields[0].rows(), shuffle, batchSize, dropLast, epochs, rank, worldSize, state);
+    return new Loader(settings, state, pool, gatherMeter);
+  }
+
+  /** The pool the batches' buffers come from; its outstanding count is zero when all are closed. */
+  public BufferPool bufferPool() {
+    return pool;
+  }
+
+  /** Gather work: batches gathered and busy time of the gather threads. */
+  public StageMeter gatherMeter() {
+    return gatherMeter;
+  }
+
+  /** The state this loader starts from. */
+  public LoaderState startState() {
+    return start;
+  }
+
+  /** Samples per batch. */
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /** Batches gathered ahead of delivery, at most. */
+  public int prefetch() {
+    return prefetch;
+  }
+
+  /** Samples this rank reads in a full epoch. */
+  public long samplesPerEpoch() {
+    long perRank = EpochPlan.full(fields[0].rows()).perRank(worldSize, dropLast);
+    return dropLast ? perRank - perRank % batchSize : perRank;
+  }
+
+  /** Batches this rank reads in a full epoch. */
+  public long batchesPerEpoch() {
+    return (samplesPerEpoch() + batchSize - 1) / batchSize;
+  }
+
+  Batch gather(BatchPlanner.Planned p) {
+    return GatherRun.gatherInto(p, fields, pool, batchSize);
+  }
+
+  /**
+   * Settings for a {@link Loader}; immutable: each option returns a new builder, so a builder can
+   * be shared and varied. {@link #build()} checks the settings.
+   */
+  public static final class Builder {
+    private final NpyArray[] fields;
+    private int batchSize = 32;
+    private boolean dropLast;
+    private Shuffle shuffle = Shuffle.none();
+    private int rank;
+    private int worldSize = 1;
+    private long epochs = 1;
+    private int prefetch = 4;
+    private int gatherThreads = 1;
+    private Scheduler gatherScheduler;
+    private BufferPool pool;
+
+    private Builder(NpyArray[] fields) {
+      Objects.requireNonNull(fields, "fields");
+      this.fields = fields.clone();
+    }
+
+    private Builder copy() {
+      Builder b = new Builder(fields);
+      b.batchSize = batchSize;
+      b.dropLast = dropLast;
+      b.shuffle = shuffle;
+      b.rank = rank;
+      b.worldSize = worldSize;
+      b.epochs = epochs;
+      b.prefetch = prefetch;
+      b.gatherThreads = gatherThreads;
+      b.gatherScheduler = gatherScheduler;
+      b.pool = pool;
+      return b;
+    }
+
+    /** Samples per batch (default 32). */
+    public Builder batchSize(int batchSize) {
+      Builder b = copy();
+      b.batchSize = batchSize;
+      return b;
+    }
+
+    /**
+     * Drop the incomplete last batch of each epoch (default false). With {@link #shard}, true also
+     * cuts the epoch to a multiple of the world size instead of padding it by wrapping around.
+     */
+    public Builder dropLast(boolean dropLast) {
+      Builder b = copy();
+      b.dropLast = dropLast;
+      return b;
+    }
+
+    /** Row order within an epoch (default {@link Shuffle#none()}). */
+    public Builder shuffle(Shuffle shuffle) {
+      Builder b = copy();
+      b.shuffle = Objects.requireNonNull(shuffle, "shuffle");
+      return b;
+    }
+
+    /**
+     * Read only this rank's part of each epoch, with PyTorch {@code DistributedSampler} semantics:
+     * the same permutation on every rank, rank {@code r} takes positions {@code r, r + worldSize,
+     * ...}.
+     */
+    public Builder shard(int rank, int worldSize) {
+      Builder b = copy();
+      b.rank = rank;
+      b.worldSize = worldSize;
+      return b;
+    }
+
+    /** Number of epochs (default 1); {@code Long.MAX_VALUE} for an endless stream. */
+    public Builder epochs(long epochs) {
+      Builder b = copy();
+      b.epochs = epochs;
+      return b;
+    }
+
+    /** Batches gathered ahead of delivery, at most (default 4). */
+    public Builder prefetch(int prefetch) {
+      Builder b = copy();
+      b.prefetch = prefetch;
+      return b;
+    }
+
+    /** Threads gathering batches, one batch per thread at a time (default 1). */
+    public Builder gatherThreads(int gatherThreads) {
+      Builder b = copy();
+      b.gatherThreads = gatherThreads;
+      return b;
+    }
+
+    /**
+     * Gather on a scheduler of the caller's instead of the loader's own threads; the caller keeps
+     * ownership and disposes it. Must allow blocking work (not {@link Schedulers#parallel()}).
+     */
+    public Builder gatherScheduler(Scheduler scheduler) {
+      Builder b = copy();
+      b.gatherScheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return b;
+    }
+
+    /** Take batch buffers from this pool (default: a pool of the loader's own). */
+    public Builder bufferPool(BufferPool pool) {
+      Builder b = copy();
+      b.pool = Objects.requireNonNull(pool, "pool");
+      return b;
+    }
+
+    /**
+     * Checks the settings and makes the loader.
+     *
+     * @throws IllegalArgumentException naming the first bad option and its value
+     */
+    public Loader build() {
+      if (fields.length == 0) {
+        throw new IllegalArgumentException("a loader needs at least one field");
+      }
+      for (int f = 0; f < fields.length; f++) {
+        Objects.requireNonNull(fields[f], "fields[" + f + "]");
+        if (!fields[f].isOpen()) {
+          throw new IllegalArgumentException("field " + f + " (" + fields[f].path() + ") is closed");
+        }
+        if (fields[f].rows() != fields[0].rows()) {
+          throw new IllegalArgumentException(
+              "fields must have equal row counts: "
+                  + fields[0].path()
+                  + " has "
+                  + fields[0].rows()
+                  + " rows, "
+                  + fields[f].path()
+                  + " has "
+                  + fields[f].rows());
+        }
+      }
+      require(batchSize >= 1, "batchSize", batchSize, ">= 1");
+      require(prefetch >= 1, "prefetch", prefetch, ">= 1");
+      require(gatherThreads >= 1, "gatherThreads", gatherThreads, ">= 1");
+      require(epochs >= 1, "epochs", epochs, ">= 1");
+      require(worldSize >= 1, "shard worldSize", worldSize, ">= 1");
+      require(rank >= 0 && rank < worldSize, "shard rank", rank, "in [0, " + worldSize + ")");
+      for (NpyArray f : fields) {
+        if (f.rowBytes() * batchSize > Integer.MAX_VALUE) {
+          throw new IllegalArgumentException(
+              "batchSize "
+                  + batchSize
+                  + " makes a batch of "
+                  + f.path()
+                  + " "
+                  + f.rowBytes() * batchSize
+                  + " bytes, above the 2 GiB a buffer can hold");
+        }
+      }
+      LoaderState start =
+          LoaderState.epochStart(0, fields[0].rows(), shuffle.toString(), worldSize);
+      return new Loader(
+          this,
+          start,
+          pool != null ? pool : new BufferPool(Math.max(16, prefetch * 2)),
+          new StageMeter("gather", gatherThreads));
+    }
+
+    private static void require(boolean ok, String option, long value, String rule) {
+      if (!ok) {
+        throw new IllegalArgumentException(option + " must be " + rule + ", was " + value);
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package dev.memflux.core;
+
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counts the work of one pipeline stage (gather, augment, convert, train): how many batches it
+ * finished and how long its threads were busy. Stages record into it; reports sample it over time
+ * to find the bottleneck (the stage busy nearly all the time) and the batches in flight between
+ * stages (the difference of two stages' {@link #completed()} counts). Thread-safe and cheap.
+ */
+public final class StageMeter {
+
+  private final String name;
+  private final LongAdder busyNanos = new LongAdder();
+  private final LongAdder completed = new LongAdder();
+  private final int workers;
+
+  /**
+   * @param name the stage name shown in reports, e.g. {@code "gather"}
+   * @param workers threads the stage runs on, so busy time can be shown as a share of capacity
+   */
+  public StageMeter(String name, int workers) {
+    this.name = Objects.requireNonNull(name, "name");
+    if (workers < 1) {
+      throw new IllegalArgumentException("workers must be >= 1, was " + workers);
+    }
+    this.workers = workers;
+  }
+
+  /** Records one finished batch that kept a worker busy from {@code startNanos} to now. */
+  public void recordSince(long startNanos) {
+    busyNanos.add(System.nanoTime() - startNanos);
+    completed.increment();
+  }
+
+  /** The stage name. */
+  public String name() {
+    return name;
+  }
+
+  /** Threads the stage runs on. */
+  public int workers() {
+    return workers;
+  }
+
+  /** Total busy time of all workers, in nanoseconds. */
+  public long busyNanos() {
+    return busyNanos.sum();
+  }
+
+  /** Batches the stage has finished. */
+  public long completed() {
+    return completed.sum();
+  }
+
+  @Override
+  public String toString() {
+    return name + "[completed=" + completed() + ", busy=" + busyNanos() / 1_000_000 + "ms]";
+  }
+}

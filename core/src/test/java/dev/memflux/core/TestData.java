@@ -1,0 +1,86 @@
+package dev.memflux.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Small .npy files whose contents identify their rows, and checks on what loaders deliver. */
+final class TestData {
+
+  private TestData() {}
+
+  /** An int32 array of {@code rows x width} where element (i, j) is {@code i * 1000 + j}. */
+  static NpyArray features(Path dir, long rows, int width) throws IOException {
+    Path p = dir.resolve("x_" + rows + "_" + width + ".npy");
+    try (NpyArray a = NpyArray.create(p, DType.INT32, new long[] {rows, width})) {
+      for (long i = 0; i < rows; i++) {
+        for (int j = 0; j < width; j++) {
+          a.setLong(i * 1000 + j, i, j);
+        }
+      }
+    }
+    return NpyArray.open(p);
+  }
+
+  /** An int64 vector whose element i is i. */
+  static NpyArray labels(Path dir, long rows) throws IOException {
+    Path p = dir.resolve("y_" + rows + ".npy");
+    try (NpyArray a = NpyArray.create(p, DType.INT64, new long[] {rows})) {
+      for (long i = 0; i < rows; i++) {
+        a.setLong(i, i);
+      }
+    }
+    return NpyArray.open(p);
+  }
+
+  /**
+   * Asserts that a batch from a (features, labels) loader holds exactly the rows its indices name,
+   * then returns its indices.
+   */
+  static long[] checkContents(Batch b, int width) {
+    long[] ids = b.indices();
+    ByteBuffer x = b.field(0);
+    ByteBuffer y = b.field(1);
+    assertThat(x.remaining()).isEqualTo(ids.length * width * 4);
+    assertThat(y.remaining()).isEqualTo(ids.length * 8);
+    for (int k = 0; k < ids.length; k++) {
+      assertThat(y.getLong(k * 8)).isEqualTo(ids[k]);
+      for (int j = 0; j < width; j++) {
+        assertThat(x.getInt((k * width + j) * 4)).isEqualTo((int) (ids[k] * 1000 + j));
+      }
+    }
+    return ids;
+  }
+
+  /** Every sample id delivered by the loader, in order; closes each batch. */
+  static List<Long> ids(Loader loader) {
+    List<Long> out = new ArrayList<>();
+    loader
+        .batches()
+        .doOnNext(
+            b -> {
+              try (b) {
+                for (long id : b.indices()) {
+                  out.add(id);
+                }
+              }
+            })
+        .blockLast(Duration.ofSeconds(30));
+    return out;
+  }
+
+  /** Waits briefly for in-flight gathers to close their batches, then asserts none is held. */
+  static void assertAllReturned(BufferPool pool) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (pool.outstanding() != 0 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(pool.outstanding()).as("buffers still leased").isZero();
+    assertThat(pool.reclaimed()).as("buffers returned by the GC instead of close()").isZero();
+  }
+}
