@@ -1,0 +1,269 @@
+package dev.memflux.augment;
+
+import dev.memflux.core.Batch;
+import dev.memflux.core.BufferPool;
+import dev.memflux.core.StageMeter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import reactor.core.publisher.Flux;
+
+/**
+ * A parallel, ordered, reproducible augmentation stage for image batches: an immutable description
+ * of per-sample ops, applied with {@link Flux#transform}.
+ *
+ * <pre>{@code
+ * Augment augment = Augment.images(ImageLayout.CHW)
+ *     .toFloat(1 / 255f)                 // uint8 -> float32 in [0, 1]
+ *     .horizontalFlip(0.5)
+ *     .rotate(15)                        // angle uniform in [-15, 15] degrees
+ *     .normalize(new float[] {0.5f}, new float[] {0.25f})
+ *     .seed(7)
+ *     .parallelism(2);
+ * Flux<Batch> augmented = loader.batches().transform(augment);
+ * }</pre>
+ *
+ * <p><b>Fields.</b> Ops apply to field 0 unless scoped with {@link #fields(int...)}; other fields
+ * (labels) pass through untouched. An image row is {@code (C, H, W)} or {@code (H, W)} for {@link
+ * ImageLayout#CHW}, {@code (H, W, C)} for {@link ImageLayout#HWC}. Ops compute in float: on an
+ * integer field without {@link #toFloat(float)} the result is rounded (half up) and clamped back to
+ * the field's type. {@code toFloat} makes the field float32, so the stage then writes into buffers
+ * of the new size from its own {@link #bufferPool()}; otherwise it works in place.
+ *
+ * <p><b>Reproducibility.</b> The draws of op number {@code k} on a sample are a pure function of
+ * (seed, epoch, sample id, k): output bytes are the same for any parallelism, thread timing or
+ * resume point, differ between epochs, and adding an op at the end does not change the draws of
+ * the others. An op scoped to several fields draws the same values for each, so an image and its
+ * mask flip together.
+ *
+ * <p><b>Threads and memory.</b> Each subscription gets its own {@code memflux-augment} parallel
+ * scheduler of {@link #parallelism(int)} threads, disposed when the subscription terminates. A
+ * batch's rows are split into one chunk per thread; batches go through one at a time, in order, so
+ * at most one batch is being augmented and none is requested from upstream before downstream asks.
+ * Every batch is closed on every path (cancel, op error, downstream error).
+ *
+ * <p><b>Accounting.</b> Each {@code Augment} instance (each fluent call returns a new one, with
+ * fresh accounting) owns a {@link #meter()}, a {@link #skipped()} count and a {@link
+ * #bufferPool()}, shared by every Flux it transforms; use one instance per pipeline to read them
+ * per pipeline.
+ */
+public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
+
+  // Idle output buffers kept per size: enough for the batches in flight between this stage and a
+  // consumer that holds a few, without pinning much memory once the stream stops.
+  private static final int IDLE_BUFFERS = 8;
+
+  private final ImageLayout layout;
+  private final List<Step> steps;
+  private final int[] scope;
+  private final long seed;
+  private final int parallelism;
+  private final ErrorPolicy errorPolicy;
+  private final StageMeter meter;
+  private final BufferPool pool = new BufferPool(IDLE_BUFFERS);
+  private final SkipLog skips = new SkipLog();
+
+  private Augment(
+      ImageLayout layout,
+      List<Step> steps,
+      int[] scope,
+      long seed,
+      int parallelism,
+      ErrorPolicy errorPolicy) {
+    this.layout = layout;
+    this.steps = steps;
+    this.scope = scope;
+    this.seed = seed;
+    this.parallelism = parallelism;
+    this.errorPolicy = errorPolicy;
+    this.meter = new StageMeter("augment", parallelism);
+  }
+
+  /**
+   * An empty stage for image fields of the given layout, with seed 0, one thread per available
+   * processor, ops on field 0 and {@link ErrorPolicy#FAIL}.
+   */
+  public static Augment images(ImageLayout layout) {
+    return new Augment(
+        Objects.requireNonNull(layout, "layout"),
+        List.of(),
+        new int[] {0},
+        0L,
+        Runtime.getRuntime().availableProcessors(),
+        ErrorPolicy.FAIL);
+  }
+
+  /**
+   * Scopes the ops added after this call to the given fields (until the next call). Each must be
+   * an image field of this stage's layout; it is checked at the first batch.
+   */
+  public Augment fields(int... fields) {
+    if (fields.length == 0) {
+      throw new IllegalArgumentException("fields needs at least one field");
+    }
+    for (int f : fields) {
+      if (f < 0) {
+        throw new IllegalArgumentException("fields must be >= 0, was " + Arrays.toString(fields));
+      }
+    }
+    return new Augment(layout, steps, fields.clone(), seed, parallelism, errorPolicy);
+  }
+
+  /** Converts the values to float32 times {@code scale}: {@code toFloat(1 / 255f)} for [0, 1]. */
+  public Augment toFloat(float scale) {
+    return with(new ToFloat(scale));
+  }
+
+  /**
+   * Per channel {@code (v - mean[c]) / std[c]}; the arrays need one value per channel of every
+   * scoped field.
+   *
+   * @throws IllegalArgumentException when lengths differ, a std is 0 or a value is not finite
+   */
+  public Augment normalize(float[] mean, float[] std) {
+    Objects.requireNonNull(mean, "mean");
+    Objects.requireNonNull(std, "std");
+    return with(new Normalize(mean, std));
+  }
+
+  /** Mirrors left-right with probability {@code p} in [0, 1]. */
+  public Augment horizontalFlip(double p) {
+    return with(new HorizontalFlip(p));
+  }
+
+  /** Mirrors top-bottom with probability {@code p} in [0, 1]. */
+  public Augment verticalFlip(double p) {
+    return with(new VerticalFlip(p));
+  }
+
+  /**
+   * Rotates counter-clockwise about the centre by an angle uniform in [-maxDegrees, maxDegrees],
+   * bilinearly, filling with 0.
+   */
+  public Augment rotate(double maxDegrees) {
+    if (!(maxDegrees >= 0)) {
+      throw new IllegalArgumentException("rotate maxDegrees must be >= 0, was " + maxDegrees);
+    }
+    return rotate(-maxDegrees, maxDegrees);
+  }
+
+  /**
+   * Rotates counter-clockwise about the centre by an angle uniform in [minDegrees, maxDegrees],
+   * bilinearly, filling with 0. With equal bounds the angle is fixed; multiples of 90° on square
+   * images permute pixels exactly.
+   */
+  public Augment rotate(double minDegrees, double maxDegrees) {
+    return with(new Rotate(minDegrees, maxDegrees, 0f));
+  }
+
+  /** Pads each side with {@code padding} zeros and crops a random {@code size x size} window. */
+  public Augment randomCrop(int size, int padding) {
+    return randomCrop(size, padding, Padding.ZERO);
+  }
+
+  /**
+   * Pads each side by {@code padding} in the given mode and crops a random {@code size x size}
+   * window, like torchvision's {@code RandomCrop}. A crop larger than the padded image is rejected
+   * at the first batch.
+   */
+  public Augment randomCrop(int size, int padding, Padding mode) {
+    return with(new RandomCrop(size, padding, mode));
+  }
+
+  /** Adds normal noise of standard deviation {@code sigma} (>= 0) to every value. */
+  public Augment gaussianNoise(double sigma) {
+    return with(new GaussianNoise(sigma));
+  }
+
+  /**
+   * With probability {@code p}, zeroes a rectangle covering a share in [minArea, maxArea] of the
+   * image, with aspect ratio in [0.3, 3.3], like torchvision's {@code RandomErasing}.
+   */
+  public Augment randomErasing(double p, double minArea, double maxArea) {
+    return with(new RandomErasing(p, minArea, maxArea));
+  }
+
+  /** Multiplies by a factor uniform in [max(0, 1 - delta), 1 + delta]; floats are not clamped. */
+  public Augment brightness(double delta) {
+    return with(new Brightness(delta));
+  }
+
+  /**
+   * Blends with the mean grey level by a factor uniform in [max(0, 1 - delta), 1 + delta]; floats
+   * are not clamped.
+   */
+  public Augment contrast(double delta) {
+    return with(new Contrast(delta));
+  }
+
+  /** Applies a user op to each sample's float values; see {@link SampleOp} for its contract. */
+  public Augment map(SampleOp op) {
+    return with(new UserOp(op));
+  }
+
+  /** The seed every draw derives from (default 0). */
+  public Augment seed(long seed) {
+    return new Augment(layout, steps, scope, seed, parallelism, errorPolicy);
+  }
+
+  /** Worker threads per subscription (default: available processors); does not change output. */
+  public Augment parallelism(int parallelism) {
+    if (parallelism < 1) {
+      throw new IllegalArgumentException("parallelism must be >= 1, was " + parallelism);
+    }
+    return new Augment(layout, steps, scope, seed, parallelism, errorPolicy);
+  }
+
+  /** What to do when an op throws on a sample (default {@link ErrorPolicy#FAIL}). */
+  public Augment onError(ErrorPolicy policy) {
+    return new Augment(
+        layout, steps, scope, seed, parallelism, Objects.requireNonNull(policy, "policy"));
+  }
+
+  /**
+   * Augments {@code batches}: same batches, same order, the scoped fields augmented. The result is
+   * cold; each subscription gets its own threads. Configuration errors that depend on the data
+   * (shapes, channels, crop sizes) end it with an {@link IllegalArgumentException} at the first
+   * batch; an op that throws ends it with an {@link AugmentException} (see {@link
+   * #onError(ErrorPolicy)}).
+   */
+  @Override
+  public Flux<Batch> apply(Flux<Batch> batches) {
+    Objects.requireNonNull(batches, "batches");
+    return Flux.using(
+            () -> new AugmentRun(layout, steps, seed, parallelism, errorPolicy, pool, meter, skips),
+            // Prefetch 0: a batch is requested from upstream only once the previous one is out
+            // and downstream wants more, so this stage holds at most one batch.
+            run -> batches.concatMap(run::augment, 0),
+            AugmentRun::dispose)
+        .doOnDiscard(Batch.class, Batch::close);
+  }
+
+  /** Augmented batches and the summed busy time of the workers, over every Flux this transforms. */
+  public StageMeter meter() {
+    return meter;
+  }
+
+  /** Samples dropped under {@link ErrorPolicy#SKIP}, over every Flux this transforms. */
+  public long skipped() {
+    return skips.count();
+  }
+
+  /**
+   * The pool of the output buffers this stage leases when a field changes size or type; its
+   * {@link BufferPool#outstanding()} is zero once every augmented batch is closed.
+   */
+  public BufferPool bufferPool() {
+    return pool;
+  }
+
+  private Augment with(ImageOp op) {
+    List<Step> more = new ArrayList<>(steps);
+    more.add(new Step(op, scope));
+    return new Augment(
+        layout, Collections.unmodifiableList(more), scope, seed, parallelism, errorPolicy);
+  }
+}

@@ -1,0 +1,87 @@
+package dev.memflux.augment;
+
+import dev.memflux.core.Batch;
+import dev.memflux.core.BufferPool;
+import dev.memflux.core.StageMeter;
+import java.util.List;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * One subscription of the stage: its worker threads, their scratch and the plan checked against
+ * the first batch. Created when the augmented Flux is subscribed and disposed when it terminates.
+ */
+final class AugmentRun {
+
+  private final ImageLayout layout;
+  private final List<Step> steps;
+  private final long seed;
+  private final ErrorPolicy policy;
+  private final BufferPool pool;
+  private final StageMeter meter;
+  private final SkipLog skips;
+  private final Worker[] workers;
+  private final Scheduler scheduler;
+  private BatchPlan plan;
+
+  AugmentRun(
+      ImageLayout layout,
+      List<Step> steps,
+      long seed,
+      int parallelism,
+      ErrorPolicy policy,
+      BufferPool pool,
+      StageMeter meter,
+      SkipLog skips) {
+    this.layout = layout;
+    this.steps = steps;
+    this.seed = seed;
+    this.policy = policy;
+    this.pool = pool;
+    this.meter = meter;
+    this.skips = skips;
+    this.workers = new Worker[parallelism];
+    for (int i = 0; i < parallelism; i++) {
+      workers[i] = new Worker();
+    }
+    // Daemon threads: a subscriber that never terminates must not keep the JVM alive.
+    this.scheduler = Schedulers.newParallel("memflux-augment", parallelism, true);
+  }
+
+  /**
+   * Augments one batch: its rows split into one chunk per worker, run in parallel and joined. Owns
+   * {@code batch} from here on, whatever happens.
+   */
+  Mono<Batch> augment(Batch batch) {
+    BatchJob job;
+    try {
+      // Batches only ever arrive one at a time (concatMap), so the plan needs no lock.
+      if (plan == null || !plan.fits(batch)) {
+        plan = BatchPlan.of(batch, layout, steps);
+      }
+      job = new BatchJob(batch, plan, workers, pool, seed, policy == ErrorPolicy.FAIL);
+    } catch (RuntimeException e) {
+      batch.close();
+      return Mono.error(e);
+    }
+    int chunks = job.chunks();
+    return Flux.range(0, chunks)
+        .flatMap(
+            c -> Mono.fromRunnable(() -> job.runChunk(c)).subscribeOn(scheduler), chunks, 1)
+        .then(Mono.fromCallable(() -> job.finish(policy == ErrorPolicy.SKIP, skips)))
+        .doOnNext(
+            b -> {
+              job.delivered();
+              // The meter adds the time since its argument: back-date it by the workers' summed
+              // busy time so busy share reads against all the stage's threads, not wall time.
+              meter.recordSince(System.nanoTime() - job.busyNanos());
+            })
+        .doFinally(signal -> job.release());
+  }
+
+  void dispose() {
+    scheduler.dispose();
+  }
+}

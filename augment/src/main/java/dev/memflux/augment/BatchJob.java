@@ -1,0 +1,252 @@
+package dev.memflux.augment;
+
+import dev.memflux.core.Batch;
+import dev.memflux.core.BufferPool;
+import dev.memflux.core.PooledBuffer;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The augmentation of one batch, split into contiguous chunks of rows that run on different
+ * workers, then joined by {@link #finish()} into the output batch.
+ *
+ * <p>Ownership: the job owns the input batch and the output buffers it leased until {@link
+ * #finish()} moves them into the output batch. Each running chunk holds a reference, and the owner
+ * holds one until it finishes or {@link #release() releases} (cancel, error); the memory goes back
+ * to its pools only when the last reference goes, so a chunk still running after a cancel never
+ * writes into a buffer that another batch already reuses.
+ */
+final class BatchJob {
+
+  private final Batch input;
+  private final BatchPlan plan;
+  private final Worker[] workers;
+  private final long seed;
+  private final int chunks;
+  /** Per field plan: its output lease, or null when written in place. */
+  private final PooledBuffer[] outputs;
+  /** Per row: what made it fail, or null. Rows are disjoint between chunks. */
+  private final AugmentException[] failures;
+  private final boolean stopAtFirstFailure;
+  private final AtomicLong busyNanos = new AtomicLong();
+  private int references = 1;
+  private boolean ownerReleased;
+  /** The finished batch until it is handed downstream; see {@link #delivered()}. */
+  private Batch output;
+
+  /**
+   * Leases the output buffers for {@code input}; on failure closes {@code input} and anything
+   * leased.
+   */
+  BatchJob(
+      Batch input,
+      BatchPlan plan,
+      Worker[] workers,
+      BufferPool pool,
+      long seed,
+      boolean stopAtFirstFailure) {
+    this.input = input;
+    this.plan = plan;
+    this.workers = workers;
+    this.seed = seed;
+    this.stopAtFirstFailure = stopAtFirstFailure;
+    this.chunks = Math.min(workers.length, input.size());
+    this.outputs = new PooledBuffer[plan.fields.length];
+    this.failures = new AugmentException[input.size()];
+    try {
+      for (int k = 0; k < outputs.length; k++) {
+        FieldPlan p = plan.fields[k];
+        if (!p.inPlace()) {
+          outputs[k] = pool.acquire(Math.multiplyExact(input.size(), p.outRowBytes));
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      closeAll();
+      throw e;
+    }
+  }
+
+  int chunks() {
+    return chunks;
+  }
+
+  /** Nanoseconds the workers spent on this batch, all chunks together. */
+  long busyNanos() {
+    return busyNanos.get();
+  }
+
+  /** Augments rows of chunk {@code c}; does nothing once the owner has released the job. */
+  void runChunk(int c) {
+    synchronized (this) {
+      if (ownerReleased) {
+        return;
+      }
+      references++;
+    }
+    long start = System.nanoTime();
+    try {
+      Worker w = workers[c];
+      int n = input.size();
+      int from = (int) ((long) c * n / chunks);
+      int to = (int) ((long) (c + 1) * n / chunks);
+      FieldPlan[] fields = plan.fields;
+      FieldPlan.Rows[] src = new FieldPlan.Rows[fields.length];
+      FieldPlan.Rows[] dst = new FieldPlan.Rows[fields.length];
+      for (int k = 0; k < fields.length; k++) {
+        src[k] = FieldPlan.Rows.of(input.field(fields[k].field));
+        dst[k] = outputs[k] == null ? src[k] : FieldPlan.Rows.of(outputs[k].buffer());
+      }
+      long epoch = input.epoch();
+      for (int pos = from; pos < to; pos++) {
+        long id = input.index(pos);
+        try {
+          for (int k = 0; k < fields.length; k++) {
+            fields[k].process(w, seed, epoch, id, src[k], dst[k], pos);
+          }
+        } catch (AugmentException e) {
+          failures[pos] = e;
+          if (stopAtFirstFailure) {
+            return;
+          }
+        }
+      }
+    } finally {
+      busyNanos.addAndGet(System.nanoTime() - start);
+      dereference();
+    }
+  }
+
+  /**
+   * Moves the input and the outputs into the augmented batch, or returns null when released or
+   * when every row failed and was skipped. Call after every chunk has run.
+   *
+   * @throws AugmentException for the first failing row, unless {@code skip}
+   */
+  Batch finish(boolean skip, SkipLog log) {
+    synchronized (this) {
+      if (ownerReleased) {
+        return null;
+      }
+      ownerReleased = true;
+      references--;
+    }
+    // Every chunk has returned, so from here this thread owns everything alone.
+    Batch out = input;
+    try {
+      int first = firstFailure();
+      if (first >= 0 && !skip) {
+        throw failures[first];
+      }
+      for (int k = 0; k < outputs.length; k++) {
+        if (outputs[k] != null) {
+          FieldPlan p = plan.fields[k];
+          long[] shape = new long[p.outRowShape.length + 1];
+          shape[0] = input.size();
+          System.arraycopy(p.outRowShape, 0, shape, 1, p.outRowShape.length);
+          out = out.withField(p.field, outputs[k], shape, p.outType);
+          outputs[k] = null;
+        }
+      }
+      if (first >= 0) {
+        int[] kept = keptRows();
+        for (AugmentException f : failures) {
+          if (f != null) {
+            log.skipped(f);
+          }
+        }
+        out = out.retain(kept);
+        if (kept.length == 0) {
+          out.close();
+          return null;
+        }
+      }
+      synchronized (this) {
+        output = out;
+      }
+      return out;
+    } catch (RuntimeException | Error e) {
+      out.close();
+      closeAll();
+      throw e;
+    }
+  }
+
+  /**
+   * Marks the finished batch as handed downstream. Until then the job still closes it on {@link
+   * #release()}: a Mono that holds its value for lack of demand does not always discard it when
+   * cancelled (seen with {@code concatMap(f, 0)} and a peeking operator in reactor-core 3.8.7), so
+   * the job cannot leave that to discard hooks.
+   */
+  void delivered() {
+    synchronized (this) {
+      output = null;
+    }
+  }
+
+  /**
+   * Drops the owner's reference and closes a finished batch never delivered: after a cancel or
+   * error, and harmlessly after delivery.
+   */
+  void release() {
+    Batch undelivered;
+    boolean drop;
+    synchronized (this) {
+      undelivered = output;
+      output = null;
+      drop = !ownerReleased;
+      ownerReleased = true;
+    }
+    if (undelivered != null) {
+      undelivered.close();
+    }
+    if (drop) {
+      dereference();
+    }
+  }
+
+  private void dereference() {
+    boolean last;
+    synchronized (this) {
+      last = --references == 0 && ownerReleased;
+    }
+    if (last) {
+      closeAll();
+    }
+  }
+
+  private int[] keptRows() {
+    int n = 0;
+    for (AugmentException f : failures) {
+      if (f == null) {
+        n++;
+      }
+    }
+    int[] kept = new int[n];
+    for (int i = 0, k = 0; i < failures.length; i++) {
+      if (failures[i] == null) {
+        kept[k++] = i;
+      }
+    }
+    return kept;
+  }
+
+  /** The lowest failing row, or -1: the same row whatever the chunks' timing. */
+  private int firstFailure() {
+    for (int i = 0; i < failures.length; i++) {
+      if (failures[i] != null) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private void closeAll() {
+    input.close();
+    for (PooledBuffer b : outputs) {
+      if (b != null) {
+        b.close();
+      }
+    }
+    Arrays.fill(outputs, null);
+  }
+}

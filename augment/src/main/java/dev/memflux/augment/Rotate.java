@@ -1,0 +1,102 @@
+package dev.memflux.augment;
+
+/**
+ * Rotates counter-clockwise about the image centre by an angle drawn uniformly from [min, max]
+ * degrees, sampling bilinearly; pixels that come from outside the image take the fill value.
+ */
+final class Rotate implements ImageOp {
+
+  private final double minDegrees;
+  private final double maxDegrees;
+  private final float fill;
+
+  Rotate(double minDegrees, double maxDegrees, float fill) {
+    if (!(Double.isFinite(minDegrees) && Double.isFinite(maxDegrees) && minDegrees <= maxDegrees)) {
+      throw new IllegalArgumentException(
+          "rotate needs finite degrees with min <= max, was [" + minDegrees + ", " + maxDegrees + "]");
+    }
+    if (!Float.isFinite(fill)) {
+      throw new IllegalArgumentException("rotate fill must be finite, was " + fill);
+    }
+    this.minDegrees = minDegrees;
+    this.maxDegrees = maxDegrees;
+    this.fill = fill;
+  }
+
+  @Override
+  public Geometry outputOf(Geometry in, String field) {
+    return in;
+  }
+
+  @Override
+  public void apply(FloatSample s, Rng rng) {
+    double radians = Math.toRadians(rng.uniform(minDegrees, maxDegrees));
+    double cos = snap(Math.cos(radians));
+    double sin = snap(Math.sin(radians));
+    float[] src = s.array();
+    float[] dst = s.spare();
+    int channels = s.channels();
+    int h = s.height();
+    int w = s.width();
+    int plane = h * w;
+    double cx = (w - 1) / 2.0;
+    double cy = (h - 1) / 2.0;
+    for (int y = 0; y < h; y++) {
+      double dy = y - cy;
+      for (int x = 0; x < w; x++) {
+        // Inverse map: the source point that lands on (x, y) in image (y-down) coordinates. Kept
+        // as a direct product rather than accumulated so right angles land on exact integers.
+        double dx = x - cx;
+        double sx = cx + dx * cos - dy * sin;
+        double sy = cy + dx * sin + dy * cos;
+        int x0 = (int) Math.floor(sx);
+        int y0 = (int) Math.floor(sy);
+        float fx = (float) (sx - x0);
+        float fy = (float) (sy - y0);
+        float w00 = (1 - fx) * (1 - fy);
+        float w10 = fx * (1 - fy);
+        float w01 = (1 - fx) * fy;
+        float w11 = fx * fy;
+        int out = y * w + x;
+        if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+          int i = y0 * w + x0;
+          for (int c = 0, base = 0; c < channels; c++, base += plane) {
+            dst[base + out] =
+                src[base + i] * w00
+                    + src[base + i + 1] * w10
+                    + src[base + i + w] * w01
+                    + src[base + i + w + 1] * w11;
+          }
+        } else {
+          for (int c = 0, base = 0; c < channels; c++, base += plane) {
+            dst[base + out] =
+                at(src, base, x0, y0, w, h, w00)
+                    + at(src, base, x0 + 1, y0, w, h, w10)
+                    + at(src, base, x0, y0 + 1, w, h, w01)
+                    + at(src, base, x0 + 1, y0 + 1, w, h, w11);
+          }
+        }
+      }
+    }
+    s.swap(h, w);
+  }
+
+  /** A corner's weighted contribution; corners of weight 0 add nothing, so right angles stay exact. */
+  private float at(float[] src, int base, int x, int y, int w, int h, float weight) {
+    if (weight == 0) {
+      return 0;
+    }
+    return weight * (x >= 0 && y >= 0 && x < w && y < h ? src[base + y * w + x] : fill);
+  }
+
+  /** cos(90°) is 6e-17, not 0: snapping makes multiples of 90° an exact pixel permutation. */
+  private static double snap(double v) {
+    double r = Math.rint(v);
+    return Math.abs(v - r) < 1e-12 ? r : v;
+  }
+
+  @Override
+  public String toString() {
+    return "rotate(" + minDegrees + ", " + maxDegrees + ")";
+  }
+}

@@ -1,0 +1,32 @@
+package dev.memflux.augment;
+
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Runs a user's {@link SampleOp}. It gets a {@link SplittableRandom} of its own per sample (one
+ * small allocation per sample; the built-in ops reuse a per-worker generator instead).
+ */
+final class UserOp implements ImageOp {
+
+  private final SampleOp op;
+
+  UserOp(SampleOp op) {
+    this.op = Objects.requireNonNull(op, "op");
+  }
+
+  @Override
+  public Geometry outputOf(Geometry in, String field) {
+    return in;
+  }
+
+  @Override
+  public void apply(FloatSample s, Rng rng) {
+    op.apply(s, new SplittableRandom(rng.nextLong()));
+  }
+
+  @Override
+  public String toString() {
+    return "map(" + op + ")";
+  }
+}
