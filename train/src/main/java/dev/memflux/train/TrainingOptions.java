@@ -1,0 +1,228 @@
+package dev.memflux.train;
+
+import ai.djl.Device;
+import dev.memflux.core.Batch;
+import dev.memflux.core.StageMeter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.LongFunction;
+import java.util.function.Supplier;
+import reactor.core.publisher.Flux;
+
+/**
+ * Settings of {@link Training#fit}. Immutable; every builder method returns a new builder.
+ *
+ * <pre>{@code
+ * TrainingOptions options = TrainingOptions.builder()
+ *     .data(0).labels(1)
+ *     .validation(() -> testLoader.batches())          // run after every epoch, no augmentation
+ *     .checkpoints(Path.of("ckpt"), "mlp")
+ *     .stageMeters(loader.gatherMeter(), augment.meter())
+ *     .build();
+ * }</pre>
+ */
+public final class TrainingOptions {
+
+  private final Builder b;
+
+  private TrainingOptions(Builder b) {
+    this.b = b;
+  }
+
+  /** Default options: field 0 is the data, field 1 the label, no validation, no checkpoints. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Fields that make the data NDList. */
+  public int[] data() {
+    return b.data.clone();
+  }
+
+  /** Fields that make the label NDList. */
+  public int[] labels() {
+    return b.labels.clone();
+  }
+
+  /** The device to convert to; empty for the trainer's first device. */
+  public Optional<Device> device() {
+    return Optional.ofNullable(b.device);
+  }
+
+  /** The validation batches for the epoch that just ended, or {@code null} for none. */
+  Flux<Batch> validation(long epoch) {
+    return b.validation == null ? null : b.validation.apply(epoch);
+  }
+
+  /** True when validation runs after each epoch. */
+  public boolean validates() {
+    return b.validation != null;
+  }
+
+  /** The checkpoint directory, if checkpoints are written. */
+  public Optional<Path> checkpointDir() {
+    return Optional.ofNullable(b.checkpointDir);
+  }
+
+  /** The model name checkpoint files are prefixed with. */
+  public String checkpointName() {
+    return b.checkpointName;
+  }
+
+  /** Training batches between two mid-epoch checkpoints; 0 for epoch ends only. */
+  public long checkpointEvery() {
+    return b.checkpointEvery;
+  }
+
+  /** Meters of the stages before conversion, upstream first. */
+  public List<StageMeter> stageMeters() {
+    return b.stageMeters;
+  }
+
+  /** Converted batches waiting for the training thread, at most. */
+  public int batchesAhead() {
+    return b.batchesAhead;
+  }
+
+  /** How often the batches in flight are sampled. */
+  public Duration sampleInterval() {
+    return b.sampleInterval;
+  }
+
+  /** Builds {@link TrainingOptions}; each method returns a new builder. */
+  public static final class Builder {
+    private int[] data = {0};
+    private int[] labels = {1};
+    private Device device;
+    private LongFunction<Flux<Batch>> validation;
+    private Path checkpointDir;
+    private String checkpointName = "model";
+    private long checkpointEvery;
+    private List<StageMeter> stageMeters = List.of();
+    private int batchesAhead = 2;
+    private Duration sampleInterval = Duration.ofMillis(250);
+
+    private Builder() {}
+
+    private Builder copy() {
+      Builder c = new Builder();
+      c.data = data;
+      c.labels = labels;
+      c.device = device;
+      c.validation = validation;
+      c.checkpointDir = checkpointDir;
+      c.checkpointName = checkpointName;
+      c.checkpointEvery = checkpointEvery;
+      c.stageMeters = stageMeters;
+      c.batchesAhead = batchesAhead;
+      c.sampleInterval = sampleInterval;
+      return c;
+    }
+
+    /** Fields that make the data NDList, in order; default field 0. */
+    public Builder data(int... fields) {
+      Builder c = copy();
+      c.data = checkFields(fields, "data");
+      return c;
+    }
+
+    /** Fields that make the label NDList, in order; default field 1. */
+    public Builder labels(int... fields) {
+      Builder c = copy();
+      c.labels = checkFields(fields, "labels");
+      return c;
+    }
+
+    /** The device to put batches on; default the trainer's first device (a GPU when DJL finds one). */
+    public Builder device(Device device) {
+      Builder c = copy();
+      c.device = Objects.requireNonNull(device, "device");
+      return c;
+    }
+
+    /** Validation batches, subscribed afresh after every epoch. */
+    public Builder validation(Supplier<Flux<Batch>> batches) {
+      Objects.requireNonNull(batches, "batches");
+      return validation(epoch -> batches.get());
+    }
+
+    /** Validation batches for the epoch just ended (the argument), run after every epoch. */
+    public Builder validation(LongFunction<Flux<Batch>> batchesForEpoch) {
+      Builder c = copy();
+      c.validation = Objects.requireNonNull(batchesForEpoch, "batchesForEpoch");
+      return c;
+    }
+
+    /** Saves a {@link Checkpoint} named {@code name} in {@code dir} at every epoch end. */
+    public Builder checkpoints(Path dir, String name) {
+      Builder c = copy();
+      c.checkpointDir = Objects.requireNonNull(dir, "dir");
+      c.checkpointName = Objects.requireNonNull(name, "name");
+      return c;
+    }
+
+    /** Also saves a checkpoint every {@code batches} training batches; 0 (default) for never. */
+    public Builder checkpointEvery(long batches) {
+      if (batches < 0) {
+        throw new IllegalArgumentException("checkpointEvery must be >= 0, was " + batches);
+      }
+      Builder c = copy();
+      c.checkpointEvery = batches;
+      return c;
+    }
+
+    /**
+     * Meters of the stages before conversion, upstream first, such as {@code
+     * loader.gatherMeter()} and the augmentation stage's meter; they appear in the report and
+     * decide the bottleneck.
+     */
+    public Builder stageMeters(StageMeter... meters) {
+      Builder c = copy();
+      c.stageMeters = List.of(meters);
+      return c;
+    }
+
+    /** Converted batches waiting for the training thread, at most; default 2. */
+    public Builder batchesAhead(int batchesAhead) {
+      if (batchesAhead < 1) {
+        throw new IllegalArgumentException("batchesAhead must be >= 1, was " + batchesAhead);
+      }
+      Builder c = copy();
+      c.batchesAhead = batchesAhead;
+      return c;
+    }
+
+    /** How often the batches in flight between stages are sampled; default 250 ms. */
+    public Builder sampleInterval(Duration interval) {
+      Objects.requireNonNull(interval, "interval");
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("sampleInterval must be positive, was " + interval);
+      }
+      Builder c = copy();
+      c.sampleInterval = interval;
+      return c;
+    }
+
+    /** The options. */
+    public TrainingOptions build() {
+      if (checkpointEvery > 0 && checkpointDir == null) {
+        throw new IllegalArgumentException(
+            "checkpointEvery " + checkpointEvery + " needs a checkpoint directory: call checkpoints(dir, name)");
+      }
+      return new TrainingOptions(copy());
+    }
+
+    private static int[] checkFields(int[] fields, String option) {
+      for (int f : fields) {
+        if (f < 0) {
+          throw new IllegalArgumentException(
+              option + " field indices must be >= 0, was " + java.util.Arrays.toString(fields));
+        }
+      }
+      return fields.clone();
+    }
+  }
+}

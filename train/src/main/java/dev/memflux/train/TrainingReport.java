@@ -1,0 +1,88 @@
+package dev.memflux.train;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The outcome of {@link Training#fit}: one {@link EpochReport} per epoch trained (the last may be
+ * partial when the batches ended mid-epoch), the work of every pipeline stage, the batches in
+ * flight between stages sampled over time, and the verdict on what limited the run.
+ *
+ * @param epochs per-epoch loss, accuracy, throughput and data wait
+ * @param stoppedEarly true when an early-stopping listener ended the run
+ * @param stages the pipeline stages in order, upstream first, ending with {@code train}
+ * @param inFlight batches between consecutive stages, sampled periodically
+ * @param bottleneck what limited the run, such as {@code "compute-bound: data wait 0.3%"}
+ * @param seconds wall time of the whole run, validation included
+ */
+public record TrainingReport(
+    List<EpochReport> epochs,
+    boolean stoppedEarly,
+    List<StageReport> stages,
+    List<FlightSample> inFlight,
+    String bottleneck,
+    double seconds) {
+
+  /** Copies the lists in. */
+  public TrainingReport {
+    epochs = List.copyOf(epochs);
+    stages = List.copyOf(stages);
+    inFlight = List.copyOf(inFlight);
+    Objects.requireNonNull(bottleneck, "bottleneck");
+  }
+
+  /** The last epoch's report. */
+  public EpochReport lastEpoch() {
+    if (epochs.isEmpty()) {
+      throw new IllegalStateException("no epoch was trained");
+    }
+    return epochs.get(epochs.size() - 1);
+  }
+
+  /** Data wait over the whole run as a percentage of training time. */
+  public double dataWaitPercent() {
+    double wait = 0;
+    double time = 0;
+    for (EpochReport e : epochs) {
+      wait += e.dataWaitSeconds();
+      time += e.seconds();
+    }
+    return time > 0 ? 100 * wait / time : 0;
+  }
+
+  /** A few lines for a terminal: one per epoch, one per stage and the bottleneck. */
+  public String summary() {
+    StringBuilder sb = new StringBuilder();
+    for (EpochReport e : epochs) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "epoch %d: loss %.4f, train acc %.4f, val acc %.4f, %.0f samples/s, %.2f s,"
+                  + " data wait %.2f s (%.1f%%)%n",
+              e.epoch(),
+              e.loss(),
+              e.trainAccuracy(),
+              e.validationAccuracy(),
+              e.samplesPerSecond(),
+              e.seconds(),
+              e.dataWaitSeconds(),
+              e.dataWaitPercent()));
+    }
+    for (StageReport s : stages) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "stage %s: %d batches, busy %.2f s on %d worker(s), %.0f%%%n",
+              s.name(),
+              s.batches(),
+              s.busySeconds(),
+              s.workers(),
+              100 * s.utilization()));
+    }
+    if (stoppedEarly) {
+      sb.append("stopped early\n");
+    }
+    return sb.append(bottleneck).toString();
+  }
+}
