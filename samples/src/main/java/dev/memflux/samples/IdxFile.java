@@ -1,0 +1,410 @@
+package dev.memflux.samples;
+
+import dev.memflux.core.DType;
+import dev.memflux.core.NpyArray;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.StringJoiner;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * A file in the IDX format of MNIST and Fashion-MNIST, read as a stream: a 4-byte magic ({@code
+ * 0x00 0x00}, a type code, the number of dimensions), the dimensions as big-endian 32-bit integers,
+ * then the elements in C order, big-endian. Gzip-compressed files are recognised by the gzip magic
+ * bytes, not by the file name.
+ *
+ * <pre>{@code
+ * try (IdxFile idx = IdxFile.open(Path.of("train-images-idx3-ubyte.gz"))) {
+ *   idx.type();    // Type.U1
+ *   idx.shape();   // [60000, 28, 28]
+ *   idx.toNpy(Path.of("train_x.npy"), DType.UINT8, new long[] {60000, 1, 28, 28});
+ * }
+ * }</pre>
+ *
+ * <p>The elements can be read once; the file is closed by {@link #close()}, also after an error.
+ */
+public final class IdxFile implements AutoCloseable {
+
+  /** The IDX element types, with their type codes and the native-order dtype they map to. */
+  public enum Type {
+    /** Unsigned byte, type code 0x08. */
+    U1(0x08, DType.UINT8),
+    /** Signed byte, type code 0x09. */
+    I1(0x09, DType.INT8),
+    /** Big-endian 16-bit integer, type code 0x0B. */
+    I2(0x0B, DType.INT16),
+    /** Big-endian 32-bit integer, type code 0x0C. */
+    I4(0x0C, DType.INT32),
+    /** Big-endian float32, type code 0x0D. */
+    F4(0x0D, DType.FLOAT32),
+    /** Big-endian float64, type code 0x0E. */
+    F8(0x0E, DType.FLOAT64);
+
+    private final int code;
+    private final DType dtype;
+
+    Type(int code, DType dtype) {
+      this.code = code;
+      this.dtype = dtype;
+    }
+
+    /** The type code in the third magic byte. */
+    public int code() {
+      return code;
+    }
+
+    /** Bytes per element. */
+    public int size() {
+      return dtype.itemSize();
+    }
+
+    /** The numpy dtype holding these values unchanged, in native byte order. */
+    public DType dtype() {
+      return dtype;
+    }
+
+    static Type ofCode(int code) {
+      for (Type t : values()) {
+        if (t.code == code) {
+          return t;
+        }
+      }
+      return null;
+    }
+  }
+
+  /**
+   * A file that is not valid IDX. The message names the file, the byte offset (in the decompressed
+   * stream for a gzip file), what was expected and what was found.
+   */
+  public static final class FormatException extends IOException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path file;
+    private final long offset;
+
+    FormatException(Path file, long offset, boolean gzip, String expected, String found) {
+      super(
+          file
+              + ": at byte "
+              + offset
+              + (gzip ? " of the decompressed data" : "")
+              + ": expected "
+              + expected
+              + ", found "
+              + found);
+      this.file = file;
+      this.offset = offset;
+    }
+
+    /** The file that failed to parse. */
+    public Path file() {
+      return file;
+    }
+
+    /** Byte offset of the problem, counted in the decompressed data for a gzip file. */
+    public long offset() {
+      return offset;
+    }
+  }
+
+  private static final int GZIP_MAGIC_0 = 0x1f;
+  private static final int GZIP_MAGIC_1 = 0x8b;
+  private static final int BUFFER_BYTES = 1 << 16;
+
+  private final Path path;
+  private final InputStream in;
+  private final boolean gzip;
+  private final Type type;
+  private final long[] shape;
+  private final long count;
+
+  /** Bytes consumed from the (decompressed) stream: the offset reported in errors. */
+  private long position;
+
+  private boolean read;
+
+  private IdxFile(Path path, InputStream in, boolean gzip) throws IOException {
+    this.path = path;
+    this.in = in;
+    this.gzip = gzip;
+    byte[] magic = readHeader(4, "the 4-byte IDX magic");
+    if (magic[0] != 0 || magic[1] != 0) {
+      throw new FormatException(
+          path,
+          0,
+          gzip,
+          "IDX magic 0x0000 followed by a type code and a dimension count",
+          String.format("0x%02X%02X%02X%02X", magic[0], magic[1], magic[2], magic[3]));
+    }
+    type = Type.ofCode(magic[2] & 0xff);
+    if (type == null) {
+      throw new FormatException(
+          path,
+          2,
+          gzip,
+          "an IDX type code 0x08 (u1), 0x09 (i1), 0x0B (i2), 0x0C (i4), 0x0D (f4) or 0x0E (f8)",
+          String.format("0x%02X", magic[2] & 0xff));
+    }
+    int ndim = magic[3] & 0xff;
+    if (ndim == 0) {
+      throw new FormatException(path, 3, gzip, "at least one dimension", "0");
+    }
+    ByteBuffer dims = ByteBuffer.wrap(readHeader(4 * ndim, ndim + " big-endian dimensions"));
+    shape = new long[ndim];
+    long n = 1;
+    for (int i = 0; i < ndim; i++) {
+      shape[i] = Integer.toUnsignedLong(dims.getInt());
+      n *= shape[i];
+      if (n > Long.MAX_VALUE / 8) {
+        throw new FormatException(
+            path,
+            4 + 4L * i,
+            gzip,
+            "dimensions whose product fits a file",
+            "shape " + shapeString(Arrays.copyOf(shape, i + 1)));
+      }
+    }
+    count = n;
+  }
+
+  /**
+   * Opens an IDX file, plain or gzip-compressed, and reads its header.
+   *
+   * @throws FormatException when the magic, type code or dimensions are invalid, or (for a plain
+   *     file) the data is shorter than the header says
+   * @throws IOException when the file cannot be read
+   */
+  public static IdxFile open(Path path) throws IOException {
+    Objects.requireNonNull(path, "path");
+    InputStream stream = Files.newInputStream(path);
+    try {
+      BufferedInputStream buffered = new BufferedInputStream(stream, BUFFER_BYTES);
+      stream = buffered;
+      buffered.mark(2);
+      boolean gzip = buffered.read() == GZIP_MAGIC_0 && buffered.read() == GZIP_MAGIC_1;
+      buffered.reset();
+      if (gzip) {
+        stream = new BufferedInputStream(gunzip(path, buffered), BUFFER_BYTES);
+        return new IdxFile(path, stream, true);
+      }
+      IdxFile idx = new IdxFile(path, stream, false);
+      idx.checkPlainSize(Files.size(path));
+      return idx;
+    } catch (IOException | RuntimeException | Error e) {
+      // Closing the outermost stream also ends the gzip inflater and the file.
+      try {
+        stream.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  private static InputStream gunzip(Path path, InputStream in) throws IOException {
+    try {
+      return new GZIPInputStream(in, BUFFER_BYTES);
+    } catch (EOFException | ZipException e) {
+      throw new FormatException(
+          path, 0, false, "a gzip header", "a damaged one: " + e.getMessage());
+    }
+  }
+
+  /** A plain file's size is known up front, so truncation is reported before any work is done. */
+  private void checkPlainSize(long size) throws FormatException {
+    long end = position + count * type.size();
+    if (size < end) {
+      throw new FormatException(
+          path, size, false, dataDescription() + " ending at byte " + end, "end of file");
+    }
+  }
+
+  /** The path this file was opened from. */
+  public Path path() {
+    return path;
+  }
+
+  /** The element type. */
+  public Type type() {
+    return type;
+  }
+
+  /** A copy of the dimensions. */
+  public long[] shape() {
+    return shape.clone();
+  }
+
+  /** Number of elements: the product of the shape. */
+  public long count() {
+    return count;
+  }
+
+  /**
+   * Streams every element into a new .npy file at {@code out}, converting each value to {@code
+   * dtype} as numpy's assignment would (e.g. u1 labels to int64). The shape may differ from {@link
+   * #shape()} as long as the element count is the same, e.g. (N, 28, 28) written as (N, 1, 28, 28).
+   * On any error the partial output file is deleted.
+   *
+   * @throws IllegalArgumentException when the shape's element count differs from {@link #count()}
+   *     or a value does not fit {@code dtype}
+   * @throws IllegalStateException when the elements were already read
+   * @throws FormatException when the data is truncated or the gzip stream is damaged
+   */
+  public void toNpy(Path out, DType dtype, long[] outShape) throws IOException {
+    Objects.requireNonNull(out, "out");
+    Objects.requireNonNull(dtype, "dtype");
+    Objects.requireNonNull(outShape, "outShape");
+    long n = 1;
+    for (long d : outShape) {
+      n *= d;
+    }
+    if (n != count) {
+      throw new IllegalArgumentException(
+          "output shape "
+              + shapeString(outShape)
+              + " has "
+              + n
+              + " elements but "
+              + path
+              + " has "
+              + count
+              + " (shape "
+              + shapeString(shape)
+              + ")");
+    }
+    if (read) {
+      throw new IllegalStateException(path + ": the elements were already read");
+    }
+    read = true;
+    try (NpyArray dst = NpyArray.create(out, dtype, outShape)) {
+      copyInto(dst, outShape);
+      dst.force();
+    } catch (IOException | RuntimeException | Error e) {
+      // A half-written array would later read as valid data with a zero-filled tail.
+      try {
+        Files.deleteIfExists(out);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  private void copyInto(NpyArray dst, long[] dstShape) throws IOException {
+    int size = type.size();
+    byte[] chunk = new byte[BUFFER_BYTES];
+    ByteBuffer be = ByteBuffer.wrap(chunk).order(ByteOrder.BIG_ENDIAN);
+    long[] index = new long[dstShape.length];
+    long remaining = count;
+    while (remaining > 0) {
+      int n = (int) Math.min(remaining, BUFFER_BYTES / size);
+      readData(chunk, n * size);
+      // One loop per type keeps the type dispatch out of the per-element path.
+      switch (type) {
+        case U1 -> {
+          for (int i = 0; i < n; i++, advance(index, dstShape)) {
+            dst.setLong(chunk[i] & 0xff, index);
+          }
+        }
+        case I1 -> {
+          for (int i = 0; i < n; i++, advance(index, dstShape)) {
+            dst.setLong(chunk[i], index);
+          }
+        }
+        case I2 -> {
+          for (int i = 0; i < n; i++, advance(index, dstShape)) {
+            dst.setLong(be.getShort(2 * i), index);
+          }
+        }
+        case I4 -> {
+          for (int i = 0; i < n; i++, advance(index, dstShape)) {
+            dst.setLong(be.getInt(4 * i), index);
+          }
+        }
+        case F4 -> {
+          for (int i = 0; i < n; i++, advance(index, dstShape)) {
+            dst.setDouble(be.getFloat(4 * i), index);
+          }
+        }
+        case F8 -> {
+          for (int i = 0; i < n; i++, advance(index, dstShape)) {
+            dst.setDouble(be.getDouble(8 * i), index);
+          }
+        }
+      }
+      remaining -= n;
+    }
+  }
+
+  /** Steps a C-order multi-index to the next element; past the last one it wraps to zero. */
+  private static void advance(long[] index, long[] shape) {
+    for (int axis = index.length - 1; axis >= 0; axis--) {
+      if (++index[axis] < shape[axis]) {
+        return;
+      }
+      index[axis] = 0;
+    }
+  }
+
+  private byte[] readHeader(int length, String expected) throws IOException {
+    byte[] b = new byte[length];
+    readFully(b, length, expected);
+    return b;
+  }
+
+  private void readData(byte[] b, int length) throws IOException {
+    readFully(b, length, dataDescription() + " after a " + (4 + 4 * shape.length) + "-byte header");
+  }
+
+  private void readFully(byte[] b, int length, String expected) throws IOException {
+    int done = 0;
+    try {
+      while (done < length) {
+        int n = in.read(b, done, length - done);
+        if (n < 0) {
+          throw new FormatException(path, position + done, gzip, expected, "end of file");
+        }
+        done += n;
+      }
+    } catch (EOFException | ZipException e) {
+      // GZIPInputStream reports a cut-off or corrupt stream this way.
+      throw new FormatException(
+          path, position + done, gzip, expected, "damaged gzip data (" + e.getMessage() + ")");
+    }
+    position += done;
+  }
+
+  private String dataDescription() {
+    return count * type.size() + " data bytes for shape " + shapeString(shape) + " of " + type;
+  }
+
+  static String shapeString(long[] shape) {
+    StringJoiner s = new StringJoiner(", ", "(", shape.length == 1 ? ",)" : ")");
+    for (long d : shape) {
+      s.add(Long.toString(d));
+    }
+    return s.toString();
+  }
+
+  /** Closes the underlying file. Idempotent. */
+  @Override
+  public void close() throws IOException {
+    in.close();
+  }
+
+  @Override
+  public String toString() {
+    return "IdxFile[" + path + ", " + type + ", " + shapeString(shape) + "]";
+  }
+}
