@@ -1,0 +1,353 @@
+package dev.memflux.core;
+
+import dev.memflux.core.PyLiteralParser.Dict;
+import dev.memflux.core.PyLiteralParser.Entry;
+import dev.memflux.core.PyLiteralParser.Node;
+import dev.memflux.core.PyLiteralParser.PyList;
+import dev.memflux.core.PyLiteralParser.Tuple;
+import java.io.EOFException;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The header of a .npy file (format versions 1.0, 2.0 and 3.0): what the array holds and where its
+ * data starts. Reads headers numpy accepts and writes headers numpy reads.
+ *
+ * @param dtype the element type
+ * @param fortranOrder whether elements are stored in Fortran (column-major) order
+ * @param shape the array's dimensions, each non-negative
+ * @param version {@code "1.0"}, {@code "2.0"} or {@code "3.0"}
+ * @param dataOffset byte offset of the first element in the file
+ */
+record NpyHeader(DType dtype, boolean fortranOrder, long[] shape, String version, long dataOffset) {
+
+  private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+  private static final String MAGIC_TEXT = "magic string \\x93NUMPY";
+
+  /** numpy pads the header so data starts on a 64-byte boundary. */
+  private static final int ALIGN = 64;
+
+  /** numpy itself refuses headers over 10000 bytes; this keeps a hostile length from an OOM. */
+  private static final int MAX_HEADER_BYTES = 1 << 20;
+
+  private static final String DESCR = "descr";
+  private static final String FORTRAN_ORDER = "fortran_order";
+  private static final String SHAPE = "shape";
+
+  NpyHeader {
+    Objects.requireNonNull(dtype, "dtype");
+    Objects.requireNonNull(version, "version");
+    shape = shape.clone();
+  }
+
+  @Override
+  public long[] shape() {
+    return shape.clone();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof NpyHeader h
+        && dtype.equals(h.dtype)
+        && fortranOrder == h.fortranOrder
+        && Arrays.equals(shape, h.shape)
+        && version.equals(h.version)
+        && dataOffset == h.dataOffset;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(dtype, fortranOrder, Arrays.hashCode(shape), version, dataOffset);
+  }
+
+  @Override
+  public String toString() {
+    return "NpyHeader["
+        + dtype
+        + ", "
+        + (fortranOrder ? "F" : "C")
+        + ", "
+        + shapeString(shape)
+        + ", version "
+        + version
+        + ", data at "
+        + dataOffset
+        + "]";
+  }
+
+  /** numpy's repr of a shape tuple: {@code ()}, {@code (3,)}, {@code (3, 4)}. */
+  static String shapeString(long[] shape) {
+    if (shape.length == 1) {
+      return "(" + shape[0] + ",)";
+    }
+    StringBuilder s = new StringBuilder("(");
+    for (int i = 0; i < shape.length; i++) {
+      s.append(i == 0 ? "" : ", ").append(shape[i]);
+    }
+    return s.append(')').toString();
+  }
+
+  /**
+   * The byte size of the elements on axes {@code fromAxis..} of {@code shape}, e.g. the whole array
+   * for 0 and one row for 1.
+   *
+   * @throws ArithmeticException when it does not fit in a long
+   */
+  static long byteSize(long[] shape, int fromAxis, int itemSize) {
+    long bytes = itemSize;
+    for (int i = fromAxis; i < shape.length; i++) {
+      bytes = Math.multiplyExact(bytes, shape[i]);
+    }
+    return bytes;
+  }
+
+  /**
+   * Reads and validates the header at the start of {@code channel}. Does not check that the file
+   * holds all the data; the caller knows the file size and does.
+   *
+   * @throws NpyFormatException naming {@code file}, the byte offset, what was expected and found
+   */
+  static NpyHeader read(FileChannel channel, Path file) throws IOException {
+    long size = channel.size();
+    byte[] preamble = readBytes(channel, 0, (int) Math.min(size, 12));
+    for (int i = 0; i < MAGIC.length; i++) {
+      if (i >= preamble.length) {
+        throw new NpyFormatException(file, i, MAGIC_TEXT, "end of file after " + size + " bytes");
+      }
+      if (preamble[i] != MAGIC[i]) {
+        throw new NpyFormatException(
+            file, i, MAGIC_TEXT + " (not a .npy file)", "bytes " + hex(preamble, 6));
+      }
+    }
+    if (preamble.length < 8) {
+      throw new NpyFormatException(
+          file, preamble.length, "format version bytes", "end of file after " + size + " bytes");
+    }
+    int major = preamble[6] & 0xff;
+    int minor = preamble[7] & 0xff;
+    if (major < 1 || major > 3 || minor != 0) {
+      throw new NpyFormatException(
+          file, 6, "format version 1.0, 2.0 or 3.0", "version " + major + "." + minor);
+    }
+    int lengthBytes = major == 1 ? 2 : 4;
+    int headerStart = 8 + lengthBytes;
+    if (preamble.length < headerStart) {
+      throw new NpyFormatException(
+          file,
+          8,
+          lengthBytes + "-byte header length",
+          "end of file after " + size + " bytes (truncated header)");
+    }
+    ByteBuffer lengthField =
+        ByteBuffer.wrap(preamble, 8, lengthBytes).order(ByteOrder.LITTLE_ENDIAN);
+    long headerLength =
+        major == 1 ? lengthField.getShort() & 0xffffL : lengthField.getInt() & 0xffffffffL;
+    if (headerLength > MAX_HEADER_BYTES) {
+      throw new NpyFormatException(
+          file, 8, "a header length of at most " + MAX_HEADER_BYTES + " bytes", headerLength + "");
+    }
+    long dataOffset = headerStart + headerLength;
+    if (size < dataOffset) {
+      throw new NpyFormatException(
+          file,
+          size,
+          "a " + headerLength + "-byte header ending at byte " + dataOffset,
+          "end of file (truncated header)");
+    }
+    byte[] raw = readBytes(channel, headerStart, (int) headerLength);
+    String text = decode(raw, major == 3, file, headerStart);
+    PyLiteralParser.Node root = PyLiteralParser.parse(text, file, headerStart, major == 3);
+    return fromDict(
+        new Source(file, headerStart, text, major == 3), root, major + ".0", dataOffset);
+  }
+
+  /** The header text, where it sits in the file, and how to report a problem within it. */
+  private record Source(Path file, long start, String text, boolean utf8) {
+
+    NpyFormatException error(Node at, String expected, String found) {
+      long offset =
+          start
+              + (utf8
+                  ? text.substring(0, at.start()).getBytes(StandardCharsets.UTF_8).length
+                  : at.start());
+      return new NpyFormatException(file, offset, expected, found);
+    }
+
+    NpyFormatException error(Node at, String expected) {
+      return error(at, expected, PyLiteralParser.snippet(text, at.start()));
+    }
+  }
+
+  private static NpyHeader fromDict(Source src, Node root, String version, long dataOffset)
+      throws NpyFormatException {
+    if (!(root.value() instanceof Dict dict)) {
+      throw src.error(root, "a dict literal {'descr': ..., 'fortran_order': ..., 'shape': ...}");
+    }
+    Node descr = null;
+    Node fortran = null;
+    Node shape = null;
+    for (Entry entry : dict.entries()) {
+      Object key = entry.key().value();
+      if (!(key instanceof String name)
+          || !(name.equals(DESCR) || name.equals(FORTRAN_ORDER) || name.equals(SHAPE))) {
+        throw src.error(entry.key(), "only the keys 'descr', 'fortran_order' and 'shape'");
+      }
+      boolean duplicate =
+          switch (name) {
+            case DESCR -> descr != null;
+            case FORTRAN_ORDER -> fortran != null;
+            default -> shape != null;
+          };
+      if (duplicate) {
+        throw src.error(entry.key(), "each key once", "a second '" + name + "'");
+      }
+      switch (name) {
+        case DESCR -> descr = entry.value();
+        case FORTRAN_ORDER -> fortran = entry.value();
+        default -> shape = entry.value();
+      }
+    }
+    for (String key : new String[] {DESCR, FORTRAN_ORDER, SHAPE}) {
+      Node present = key.equals(DESCR) ? descr : key.equals(FORTRAN_ORDER) ? fortran : shape;
+      if (present == null) {
+        throw src.error(root, "the key '" + key + "'", "a dict without it");
+      }
+    }
+    DType dtype = parseDescr(src, descr);
+    if (!(fortran.value() instanceof Boolean fortranOrder)) {
+      throw src.error(fortran, "True or False for 'fortran_order'");
+    }
+    long[] dims = parseShape(src, shape);
+    try {
+      long dataBytes = byteSize(dims, 0, dtype.itemSize());
+      byteSize(dims, Math.min(1, dims.length), dtype.itemSize());
+      Math.addExact(dataOffset, dataBytes);
+    } catch (ArithmeticException e) {
+      throw src.error(shape, "a shape whose byte size fits in a signed 64-bit integer");
+    }
+    return new NpyHeader(dtype, fortranOrder, dims, version, dataOffset);
+  }
+
+  private static DType parseDescr(Source src, Node descr) throws NpyFormatException {
+    String expected =
+        "a numeric descr string: b1, i1, u1, i2, u2, i4, u4, i8, u8, f2, f4 or f8"
+            + " in '<', '>', '|' or '=' order";
+    if (descr.value() instanceof PyList || descr.value() instanceof Tuple) {
+      throw src.error(
+          descr,
+          expected,
+          "a structured dtype " + PyLiteralParser.snippet(src.text(), descr.start()));
+    }
+    if (!(descr.value() instanceof String s)) {
+      throw src.error(descr, expected);
+    }
+    try {
+      return DType.parse(s);
+    } catch (IllegalArgumentException e) {
+      throw src.error(descr, expected, "unsupported dtype '" + s + "'");
+    }
+  }
+
+  private static long[] parseShape(Source src, Node shape) throws NpyFormatException {
+    if (!(shape.value() instanceof Tuple tuple)) {
+      throw src.error(shape, "a tuple of ints for 'shape'");
+    }
+    long[] dims = new long[tuple.items().size()];
+    for (int i = 0; i < dims.length; i++) {
+      Node item = tuple.items().get(i);
+      if (!(item.value() instanceof BigInteger dim)) {
+        throw src.error(item, "an int dimension");
+      }
+      if (dim.signum() < 0) {
+        throw src.error(item, "a non-negative dimension", dim.toString());
+      }
+      if (dim.bitLength() > 63) {
+        throw src.error(item, "a dimension below 2^63", dim.toString());
+      }
+      dims[i] = dim.longValue();
+    }
+    return dims;
+  }
+
+  private static String decode(byte[] raw, boolean utf8, Path file, long start)
+      throws NpyFormatException {
+    if (!utf8) {
+      return new String(raw, StandardCharsets.ISO_8859_1);
+    }
+    try {
+      CharBuffer chars =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(raw));
+      return chars.toString();
+    } catch (CharacterCodingException e) {
+      throw new NpyFormatException(file, start, "a UTF-8 header (format 3.0)", "invalid UTF-8");
+    }
+  }
+
+  private static byte[] readBytes(FileChannel channel, long position, int length)
+      throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(length);
+    while (buffer.hasRemaining()) {
+      if (channel.read(buffer, position + buffer.position()) < 0) {
+        throw new EOFException("file shrank while its header was read");
+      }
+    }
+    return buffer.array();
+  }
+
+  private static String hex(byte[] bytes, int max) {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < Math.min(max, bytes.length); i++) {
+      s.append(i == 0 ? "" : " ").append(String.format("%02x", bytes[i] & 0xff));
+    }
+    return s.toString();
+  }
+
+  /**
+   * The complete header (magic, version, length, padded dict) numpy writes for a C- or
+   * Fortran-ordered array: version 1.0 unless the dict needs 2.0's 4-byte length.
+   */
+  static byte[] encode(DType dtype, boolean fortranOrder, long[] shape) {
+    String dict =
+        "{'descr': '"
+            + dtype.descr()
+            + "', 'fortran_order': "
+            + (fortranOrder ? "True" : "False")
+            + ", 'shape': "
+            + shapeString(shape)
+            + ", }";
+    int lengthBytes = padded(10 + dict.length() + 1) - 10 <= 0xffff ? 2 : 4;
+    int preamble = 8 + lengthBytes;
+    int total = padded(preamble + dict.length() + 1);
+    ByteBuffer out = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
+    out.put(MAGIC).put((byte) (lengthBytes == 2 ? 1 : 2)).put((byte) 0);
+    if (lengthBytes == 2) {
+      out.putShort((short) (total - preamble));
+    } else {
+      out.putInt(total - preamble);
+    }
+    out.put(dict.getBytes(StandardCharsets.ISO_8859_1));
+    while (out.remaining() > 1) {
+      out.put((byte) ' ');
+    }
+    out.put((byte) '\n');
+    return out.array();
+  }
+
+  private static int padded(int length) {
+    return (length + ALIGN - 1) / ALIGN * ALIGN;
+  }
+}
