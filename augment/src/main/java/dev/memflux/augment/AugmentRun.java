@@ -74,9 +74,8 @@ final class AugmentRun {
         .doOnNext(
             b -> {
               job.delivered();
-              // The meter adds the time since its argument: back-date it by the workers' summed
-              // busy time so busy share reads against all the stage's threads, not wall time.
-              meter.recordSince(System.nanoTime() - job.busyNanos());
+              // The workers' summed busy time, so busy share reads against all the stage's threads.
+              meter.record(job.busyNanos());
             })
         .doFinally(signal -> job.release());
   }

@@ -11,10 +11,12 @@ import reactor.core.publisher.FluxSink;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * One subscription's gathering: issues a gather only for a batch that downstream has requested and
- * while fewer than {@code prefetch} gathered batches wait for delivery, runs it on the gather
- * scheduler, and delivers batches in plan order however the gathers finish. Every batch it makes is
- * either delivered or closed here, on completion, error and cancel alike.
+ * One subscription's gathering. Up to {@code gatherThreads} workers run on the gather scheduler;
+ * each takes the next batch of the plan only while downstream has requested it and fewer than
+ * {@code prefetch} gathered batches wait for delivery, gathers it, and keeps going while allowed,
+ * so a steady stream costs no thread hand-off per batch. Batches are delivered in plan order
+ * however the gathers finish, always on a gather thread. Every batch made here is either delivered
+ * or closed here, on completion, error and cancel alike.
  */
 final class GatherRun {
 
@@ -22,10 +24,13 @@ final class GatherRun {
   private final BatchPlanner planner;
   private final Scheduler scheduler;
   private final FluxSink<Batch> sink;
+  private final int maxWorkers;
 
   private final Object lock = new Object();
   private final Map<Long, Batch> ready = new HashMap<>();
   private final AtomicInteger wip = new AtomicInteger();
+  private int workers;
+  private long requested;
   private long issued;
   private long delivered;
   private boolean exhausted;
@@ -38,78 +43,96 @@ final class GatherRun {
     this.planner = planner;
     this.scheduler = scheduler;
     this.sink = sink;
+    this.maxWorkers = loader.gatherThreads();
   }
 
   void start() {
-    // Emission happens on a gather thread even when a request arrives with a batch ready, so a
-    // subscriber always sees onNext on the loader's threads, never on its own requesting thread.
-    sink.onRequest(n -> scheduleDrain());
+    // Requests only schedule work: gathering and delivery never run on the requesting thread.
+    // FluxCreate passes the demand accumulated before registration first, then each increment.
+    sink.onRequest(
+        n -> {
+          synchronized (lock) {
+            requested = requested + n < 0 ? Long.MAX_VALUE : requested + n;
+          }
+          schedule(this::drain);
+        });
     sink.onDispose(this::cancel);
   }
 
-  private void scheduleDrain() {
+  private void schedule(Runnable task) {
     try {
-      scheduler.schedule(this::drain);
+      scheduler.schedule(task);
     } catch (RejectedExecutionException e) {
       fail(e);
     }
   }
 
-  private void issueWithinDemand() {
-    List<BatchPlanner.Planned> toIssue = new ArrayList<>();
-    long firstSlot;
+  /**
+   * Whether one more batch may be gathered now: it has been requested, and fewer than {@code
+   * prefetch} gathered batches wait for delivery. Call holding the lock.
+   */
+  private boolean mayIssue() {
+    return !cancelled
+        && error == null
+        && !exhausted
+        && issued < requested
+        && issued - delivered < loader.prefetch();
+  }
+
+  private void startWorkers() {
+    int toStart = 0;
     synchronized (lock) {
-      firstSlot = issued;
-      long demand = sink.requestedFromDownstream();
-      while (!cancelled
-          && error == null
-          && issued - delivered < Math.min(demand, loader.prefetch())
-          && !exhausted) {
-        if (!planner.hasNext()) {
-          exhausted = true;
-          break;
-        }
-        toIssue.add(planner.next());
-        issued++;
+      long allowed = Math.min(requested - issued, loader.prefetch() - (issued - delivered));
+      while (workers + toStart < maxWorkers && mayIssue() && workers + toStart < allowed) {
+        toStart++;
       }
+      workers += toStart;
     }
-    for (int i = 0; i < toIssue.size(); i++) {
-      BatchPlanner.Planned p = toIssue.get(i);
-      long slot = firstSlot + i;
-      try {
-        scheduler.schedule(() -> gather(slot, p));
-      } catch (RejectedExecutionException e) {
-        fail(e);
-      }
+    for (int i = 0; i < toStart; i++) {
+      schedule(this::work);
     }
   }
 
-  private void gather(long slot, BatchPlanner.Planned p) {
-    synchronized (lock) {
-      if (cancelled || error != null) {
-        return;
-      }
-    }
-    Batch batch = null;
+  /** A worker: gathers batch after batch while demand and prefetch allow. */
+  private void work() {
     try {
-      long start = System.nanoTime();
-      batch = loader.gather(p);
-      loader.gatherMeter().recordSince(start);
-    } catch (Throwable t) {
-      fail(t);
-      return;
-    }
-    boolean keep;
-    synchronized (lock) {
-      keep = !cancelled && error == null;
-      if (keep) {
-        ready.put(slot, batch);
+      while (true) {
+        BatchPlanner.Planned plan;
+        long slot;
+        synchronized (lock) {
+          if (mayIssue() && !planner.hasNext()) {
+            exhausted = true;
+          }
+          if (!mayIssue()) {
+            return;
+          }
+          plan = planner.next();
+          slot = issued++;
+        }
+        long start = System.nanoTime();
+        Batch batch = loader.gather(plan);
+        loader.gatherMeter().recordSince(start);
+        boolean keep;
+        synchronized (lock) {
+          keep = !cancelled && error == null;
+          if (keep) {
+            ready.put(slot, batch);
+          }
+        }
+        if (!keep) {
+          batch.close();
+        }
+        drain();
       }
+    } catch (Throwable t) {
+      // Catch everything: a worker that died silently would leave the subscriber waiting forever.
+      fail(loader.describeFault(t));
+    } finally {
+      synchronized (lock) {
+        workers--;
+      }
+      drain();
     }
-    if (!keep) {
-      batch.close();
-    }
-    drain();
   }
 
   private void fail(Throwable t) {
@@ -131,52 +154,71 @@ final class GatherRun {
     orphans.forEach(Batch::close);
   }
 
-  /** Single-threaded emission loop (the usual work-in-progress counter), so order holds. */
+  /**
+   * Single-threaded emission loop (the usual work-in-progress counter), so order holds. Anything
+   * thrown inside (even an asynchronous mapped-read fault surfacing late) becomes the error of the
+   * run, and the counter is always released, so the subscriber is never left waiting.
+   */
   private void drain() {
     if (wip.getAndIncrement() != 0) {
       return;
     }
     int missed = 1;
     do {
-      issueWithinDemand();
-      while (true) {
-        Batch next;
-        Throwable failure;
-        boolean complete;
-        synchronized (lock) {
-          if (terminated || cancelled) {
-            break;
+      boolean done = false;
+      while (!done) {
+        try {
+          emitReady();
+          startWorkers();
+          done = true;
+        } catch (Throwable t) {
+          synchronized (lock) {
+            if (error == null) {
+              error = loader.describeFault(t);
+            }
           }
-          failure = error;
-          next = failure == null && sink.requestedFromDownstream() > 0 ? ready.remove(delivered) : null;
-          if (next != null) {
-            delivered++;
-          }
-          complete = failure == null && next == null && exhausted && delivered == issued;
-          terminated = failure != null || complete;
         }
-        if (failure != null) {
-          cancel();
-          sink.error(failure);
-          break;
-        }
-        if (complete) {
-          sink.complete();
-          break;
-        }
-        if (next == null) {
-          break;
-        }
-        sink.next(next);
-        issueWithinDemand();
       }
       missed = wip.addAndGet(-missed);
     } while (missed != 0);
   }
 
+  private void emitReady() {
+    while (true) {
+      Batch next;
+      Throwable failure;
+      boolean complete;
+      synchronized (lock) {
+        if (terminated || cancelled) {
+          return;
+        }
+        failure = error;
+        // Everything gathered was requested, so a ready batch can always be delivered.
+        next = failure == null ? ready.remove(delivered) : null;
+        if (next != null) {
+          delivered++;
+        }
+        complete = failure == null && next == null && exhausted && delivered == issued && workers == 0;
+        terminated = failure != null || complete;
+      }
+      if (failure != null) {
+        cancel();
+        sink.error(failure);
+        return;
+      }
+      if (complete) {
+        sink.complete();
+        return;
+      }
+      if (next == null) {
+        return;
+      }
+      sink.next(next);
+    }
+  }
+
   /** Fills the pooled buffers of one batch; runs on a gather thread. */
-  static Batch gatherInto(
-      BatchPlanner.Planned p, NpyArray[] fields, BufferPool pool, int batchSize) {
+  static Batch gatherInto(BatchPlanner.Planned p, NpyArray[] fields, BufferPool pool, int batchSize) {
     int n = p.indices().length;
     PooledBuffer[] buffers = new PooledBuffer[fields.length];
     long[][] shapes = new long[fields.length][];

@@ -92,6 +92,9 @@ public final class Loader {
           return Flux.<Batch>create(
                   sink -> new GatherRun(this, planner, scheduler, sink).start(),
                   FluxSink.OverflowStrategy.BUFFER)
+              // A batch emitted into the sink's queue as a cancel lands is dropped by Reactor;
+              // close it here, whether or not the subscriber installed a discard hook.
+              .doOnDiscard(Batch.class, Batch::close)
               .doFinally(
                   signal -> {
                     if (own) {
@@ -142,6 +145,11 @@ public final class Loader {
     return prefetch;
   }
 
+  /** Threads gathering batches at once. */
+  public int gatherThreads() {
+    return gatherThreads;
+  }
+
   /** Samples this rank reads in a full epoch. */
   public long samplesPerEpoch() {
     long perRank = EpochPlan.full(fields[0].rows()).perRank(worldSize, dropLast);
@@ -151,6 +159,23 @@ public final class Loader {
   /** Batches this rank reads in a full epoch. */
   public long batchesPerEpoch() {
     return (samplesPerEpoch() + batchSize - 1) / batchSize;
+  }
+
+  /**
+   * Names the file behind a fault. Reading a mapping whose file was truncated raises an
+   * asynchronous {@link InternalError} that may surface just after the read, outside {@link
+   * NpyArray}'s own handling; the shrunken file is the one to blame.
+   */
+  Throwable describeFault(Throwable t) {
+    if (!(t instanceof InternalError)) {
+      return t;
+    }
+    for (NpyArray f : fields) {
+      if (f.isTruncated()) {
+        return new NpyAccessException(f.path(), t);
+      }
+    }
+    return t;
   }
 
   Batch gather(BatchPlanner.Planned p) {

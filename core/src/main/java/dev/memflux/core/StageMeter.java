@@ -30,7 +30,15 @@ public final class StageMeter {
 
   /** Records one finished batch that kept a worker busy from {@code startNanos} to now. */
   public void recordSince(long startNanos) {
-    busyNanos.add(System.nanoTime() - startNanos);
+    record(System.nanoTime() - startNanos);
+  }
+
+  /**
+   * Records one finished batch that kept the stage's workers busy for {@code busyNanos} in total,
+   * for stages whose workers share a batch.
+   */
+  public void record(long busyNanos) {
+    this.busyNanos.add(busyNanos);
     completed.increment();
   }
 

@@ -131,6 +131,31 @@ class LoaderCleanupTest {
   }
 
   @Test
+  void fileTruncatedWhileMappedEndsTheFluxWithAnErrorNamingIt() throws Exception {
+    Loader sequential = Loader.builder(x, y).batchSize(16).build();
+    StepVerifier.create(closingDiscards(sequential.batches().doOnNext(Batch::close)), 0)
+        .thenRequest(1)
+        .expectNextCount(1)
+        .then(() -> truncate(x.path()))
+        .thenRequest(Long.MAX_VALUE)
+        .thenConsumeWhile(b -> true)
+        .expectErrorSatisfies(e -> assertThat(e)
+            .isInstanceOf(NpyAccessException.class)
+            .hasMessageContaining(x.path().toString()))
+        .verify(Duration.ofSeconds(10));
+    TestData.assertAllReturned(sequential.bufferPool());
+  }
+
+  private static void truncate(Path file) {
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.truncate(128);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void lostBatchesAreReclaimedByTheGarbageCollector() throws Exception {
     // A subscriber that never closes: the Cleaner is the safety net, the pool counts it.
     loader.batches().take(3).blockLast(Duration.ofSeconds(10));

@@ -117,7 +117,7 @@ class LoaderTest {
     Batch b = loader.batches().blockFirst(Duration.ofSeconds(10));
     b.close();
     b.close();
-    assertThat(loader.bufferPool().outstanding()).isZero();
+    TestData.assertAllReturned(loader.bufferPool());
     assertThatThrownBy(() -> b.field(0)).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("closed");
   }
