@@ -159,7 +159,7 @@ class InspectCommandTest {
         "--offset",
         "-1"
       },
-      {},
+      {"inspect"},
       {"frobnicate"},
     };
     for (String[] args : cases) {

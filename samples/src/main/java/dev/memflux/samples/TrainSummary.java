@@ -1,0 +1,68 @@
+package dev.memflux.samples;
+
+import java.util.Locale;
+
+/**
+ * The headline figures of a {@code memflux train} run: its {@code --json} line, and the summary
+ * in {@code report.json}.
+ *
+ * <pre>
+ * {"dataset":"Fashion-MNIST (...)","model":"mlp","epochs":5,"test_accuracy":0.8712,
+ *  "samples_per_sec":14873.2,"data_wait_pct":0.84,"seconds":27.31}
+ * </pre>
+ *
+ * @param dataset the dataset description, without the {@code "dataset: "} prefix
+ * @param model the model name
+ * @param epochs epochs trained by this run
+ * @param testAccuracy accuracy on the test split after the last epoch
+ * @param samplesPerSecond training throughput over the run
+ * @param dataWaitPercent share of training time spent waiting for data
+ * @param seconds wall time of training, validation included
+ */
+record TrainSummary(
+    String dataset,
+    String model,
+    int epochs,
+    double testAccuracy,
+    double samplesPerSecond,
+    double dataWaitPercent,
+    double seconds) {
+
+  private static final String DATASET_PREFIX = "dataset: ";
+
+  /** The summary of {@code outcome}. */
+  static TrainSummary of(TrainOutcome outcome) {
+    String dataset = outcome.dataset();
+    if (dataset.startsWith(DATASET_PREFIX)) {
+      dataset = dataset.substring(DATASET_PREFIX.length());
+    }
+    return new TrainSummary(
+        dataset,
+        outcome.settings().model(),
+        outcome.report().epochs().size(),
+        outcome.report().lastEpoch().validationAccuracy(),
+        outcome.samplesPerSecond(),
+        outcome.report().dataWaitPercent(),
+        outcome.report().seconds());
+  }
+
+  /** One line of JSON with the keys shown above. */
+  String toJson() {
+    return new Json()
+        .field("dataset", Json.string(dataset))
+        .field("model", Json.string(model))
+        .field("epochs", Integer.toString(epochs))
+        .field("test_accuracy", number(testAccuracy, 4))
+        .field("samples_per_sec", number(samplesPerSecond, 1))
+        .field("data_wait_pct", number(dataWaitPercent, 2))
+        .field("seconds", number(seconds, 2))
+        .toString();
+  }
+
+  /** A JSON number with {@code decimals} digits after the point; {@code null} when not finite. */
+  static String number(double value, int decimals) {
+    return Double.isFinite(value)
+        ? String.format(Locale.ROOT, "%." + decimals + "f", value)
+        : "null";
+  }
+}

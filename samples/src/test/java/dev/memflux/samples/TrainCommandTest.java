@@ -1,0 +1,203 @@
+package dev.memflux.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code memflux train} end to end, in-process, on a few hundred synthetic images. */
+class TrainCommandTest {
+
+  private static final int TRAIN_IMAGES = 300;
+  private static final int TEST_IMAGES = 100;
+  private static final List<String> JSON_KEYS =
+      List.of(
+          "dataset",
+          "model",
+          "epochs",
+          "test_accuracy",
+          "samples_per_sec",
+          "data_wait_pct",
+          "seconds");
+
+  @TempDir static Path data;
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @BeforeAll
+  static void writeData() throws IOException {
+    new SyntheticImages(1)
+        .writeNpy(TRAIN_IMAGES, data.resolve("train_x.npy"), data.resolve("train_y.npy"));
+    new SyntheticImages(2)
+        .writeNpy(TEST_IMAGES, data.resolve("test_x.npy"), data.resolve("test_y.npy"));
+  }
+
+  /** Runs {@code memflux train} on the synthetic data in batches of 50 (6 per epoch). */
+  private int train(String... args) {
+    List<String> all =
+        new ArrayList<>(
+            List.of("train", "--data", data.toString(), "--batch-size", "50", "--workers", "1"));
+    all.addAll(Arrays.asList(args));
+    return Main.commandLine()
+        .setOut(new PrintWriter(out))
+        .setErr(new PrintWriter(err))
+        .execute(all.toArray(String[]::new));
+  }
+
+  private List<String> outLines() {
+    return out.toString().lines().toList();
+  }
+
+  private String lastLine() {
+    List<String> lines = outLines();
+    return lines.get(lines.size() - 1);
+  }
+
+  private static String jsonValue(String json, String key) {
+    Matcher m = Pattern.compile("\"" + key + "\":(\"[^\"]*\"|[^,}]+)").matcher(json);
+    assertThat(m.find()).as("key %s in %s", key, json).isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void jsonEndsTheOutputWithTheSummary() {
+    int status = train("--epochs", "2", "--json");
+
+    assertThat(status).as(err.toString()).isZero();
+    assertThat(outLines().get(0)).isEqualTo("dataset: " + data + " (300 train, 100 test images)");
+    assertThat(outLines())
+        .anyMatch(l -> l.startsWith("epoch 1/2: loss "))
+        .anyMatch(l -> l.startsWith("epoch 2/2: loss ") && l.contains("test acc"));
+    String json = lastLine();
+    assertThat(json).startsWith("{").endsWith("}");
+    for (String key : JSON_KEYS) {
+      jsonValue(json, key);
+    }
+    assertThat(jsonValue(json, "model")).isEqualTo("\"mlp\"");
+    assertThat(jsonValue(json, "epochs")).isEqualTo("2");
+    assertThat(Double.parseDouble(jsonValue(json, "test_accuracy"))).isBetween(0.0, 1.0);
+    assertThat(Double.parseDouble(jsonValue(json, "samples_per_sec"))).isPositive();
+    assertThat(Double.parseDouble(jsonValue(json, "data_wait_pct"))).isBetween(0.0, 100.0);
+    assertThat(Double.parseDouble(jsonValue(json, "seconds"))).isPositive();
+    // the command ran in this JVM, whose DJL may never go online
+    assertThat(System.getProperty("ai.djl.offline")).isEqualTo("true");
+  }
+
+  @Test
+  void plainProgressLinesWhenNotOnATerminal() {
+    assertThat(train("--epochs", "1")).as(err.toString()).isZero();
+
+    // 6 batches: quarter marks at 25%, 50% and 75%, then the epoch line; no carriage returns
+    assertThat(outLines()).filteredOn(l -> l.matches("epoch 1/1: +\\d+% .*")).hasSize(3);
+    assertThat(out.toString()).doesNotContain("\r");
+    assertThat(outLines()).anyMatch(l -> l.matches("(compute|input)-bound: .*"));
+  }
+
+  @Test
+  void cnnWithAugmentationTrains() {
+    assertThat(train("--model", "cnn", "--augment", "--epochs", "1", "--json"))
+        .as(err.toString())
+        .isZero();
+
+    assertThat(jsonValue(lastLine(), "model")).isEqualTo("\"cnn\"");
+  }
+
+  @Test
+  void reportWritesChartsMarkdownAndJson() throws IOException {
+    Path report = dir.resolve("report");
+
+    assertThat(train("--epochs", "2", "--report", report.toString())).as(err.toString()).isZero();
+
+    for (String png : List.of("loss.png", "accuracy.png", "pipeline.png", "data-wait.png")) {
+      byte[] bytes = Files.readAllBytes(report.resolve(png));
+      assertThat(Arrays.copyOf(bytes, 4)).as(png).containsExactly(0x89, 'P', 'N', 'G');
+    }
+    String md = Files.readString(report.resolve("report.md"));
+    assertThat(md)
+        .contains("](loss.png)", "](accuracy.png)", "](pipeline.png)", "](data-wait.png)")
+        .containsPattern("\\*\\*Bottleneck:\\*\\* (compute|input)-bound: ")
+        .contains("| model | mlp |", "| 2 | ");
+    String json = Files.readString(report.resolve("report.json")).strip();
+    assertThat(json).startsWith("{\"summary\":{").endsWith("}");
+    assertThat(json).contains("\"epochs\":[{\"epoch\":0,", "{\"epoch\":1,", "\"bottleneck\":");
+  }
+
+  @Test
+  void resumeTrainsOnlyTheEpochsTheCheckpointLacks() {
+    Path checkpoint = dir.resolve("ckpt");
+    assertThat(train("--epochs", "1", "--checkpoint", checkpoint.toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(checkpoint.resolve("mlp.checkpoint")).isRegularFile();
+    out.getBuffer().setLength(0);
+
+    int status = train("--epochs", "3", "--resume", checkpoint.toString(), "--json");
+
+    assertThat(status).as(err.toString()).isZero();
+    assertThat(outLines()).noneMatch(l -> l.startsWith("epoch 1/3"));
+    assertThat(outLines())
+        .anyMatch(l -> l.startsWith("epoch 2/3: loss "))
+        .anyMatch(l -> l.startsWith("epoch 3/3: loss "));
+    assertThat(jsonValue(lastLine(), "epochs")).isEqualTo("2");
+  }
+
+  @Test
+  void resumingAFinishedRunIsBadInput() {
+    Path checkpoint = dir.resolve("ckpt");
+    assertThat(train("--epochs", "1", "--checkpoint", checkpoint.toString())).isZero();
+
+    assertThat(train("--epochs", "1", "--resume", checkpoint.toString()))
+        .isEqualTo(Main.BAD_INPUT);
+    assertThat(err.toString().lines()).singleElement().asString().contains("already trained 1");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "--epochs 0",
+        "--batch-size -1",
+        "--lr abc",
+        "--lr 0",
+        "--model rnn",
+        "--workers 0",
+        "--prefetch 0",
+        "--data /no/such/dir",
+        "--resume /no/such/dir",
+        "--bogus"
+      })
+  void badInputPrintsOneLineAndExitsTwo(String args) {
+    int status = train(args.split(" "));
+
+    assertThat(status).isEqualTo(Main.BAD_INPUT);
+    assertThat(err.toString().lines())
+        .singleElement()
+        .asString()
+        .startsWith("memflux train: ")
+        .doesNotContain("Exception", "\tat ");
+  }
+
+  @Test
+  void helpListsTheOptions() {
+    assertThat(train("--help")).isZero();
+
+    assertThat(out.toString())
+        .contains(
+            "--data", "--model", "--epochs", "--batch-size", "--lr", "--augment", "--workers",
+            "--prefetch", "--seed", "--checkpoint", "--resume", "--report", "--json");
+  }
+}
