@@ -1,6 +1,7 @@
 package dev.memflux.core;
 
 import java.util.Objects;
+import java.util.function.Consumer;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.scheduler.Scheduler;
@@ -33,33 +34,13 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class Loader {
 
-  private final NpyArray[] fields;
-  private final int batchSize;
-  private final boolean dropLast;
-  private final Shuffle shuffle;
-  private final int rank;
-  private final int worldSize;
-  private final long epochs;
-  private final int prefetch;
-  private final int gatherThreads;
-  private final Scheduler gatherScheduler;
+  private final Builder settings;
   private final LoaderState start;
   private final BufferPool pool;
   private final StageMeter gatherMeter;
-  private final Builder settings;
 
-  private Loader(Builder b, LoaderState start, BufferPool pool, StageMeter gatherMeter) {
-    this.settings = b;
-    this.fields = b.fields;
-    this.batchSize = b.batchSize;
-    this.dropLast = b.dropLast;
-    this.shuffle = b.shuffle;
-    this.rank = b.rank;
-    this.worldSize = b.worldSize;
-    this.epochs = b.epochs;
-    this.prefetch = b.prefetch;
-    this.gatherThreads = b.gatherThreads;
-    this.gatherScheduler = b.gatherScheduler;
+  private Loader(Builder settings, LoaderState start, BufferPool pool, StageMeter gatherMeter) {
+    this.settings = settings;
     this.start = start;
     this.pool = pool;
     this.gatherMeter = gatherMeter;
@@ -80,15 +61,13 @@ public final class Loader {
   public Flux<Batch> batches() {
     return Flux.defer(
         () -> {
-          BatchPlanner planner =
-              new BatchPlanner(
-                  fields[0].rows(), shuffle, batchSize, dropLast, epochs, rank, worldSize, start);
-          boolean own = gatherScheduler == null;
+          BatchPlanner planner = planner(start);
+          boolean own = settings.gatherScheduler == null;
           Scheduler scheduler =
               own
                   ? Schedulers.newBoundedElastic(
-                      gatherThreads, Integer.MAX_VALUE, "memflux-gather", 60, true)
-                  : gatherScheduler;
+                      settings.gatherThreads, Integer.MAX_VALUE, "memflux-gather", 60, true)
+                  : settings.gatherScheduler;
           return Flux.<Batch>create(
                   sink -> new GatherRun(this, planner, scheduler, sink).start(),
                   FluxSink.OverflowStrategy.BUFFER)
@@ -115,9 +94,14 @@ public final class Loader {
    */
   public Loader resumeFrom(LoaderState state) {
     Objects.requireNonNull(state, "state");
-    // Validate now rather than at subscription.
-    new BatchPlanner(fields[0].rows(), shuffle, batchSize, dropLast, epochs, rank, worldSize, state);
+    planner(state); // validates the state now rather than at subscription
     return new Loader(settings, state, pool, gatherMeter);
+  }
+
+  private BatchPlanner planner(LoaderState from) {
+    Builder b = settings;
+    return new BatchPlanner(
+        b.fields[0].rows(), b.shuffle, b.batchSize, b.dropLast, b.epochs, b.rank, b.worldSize, from);
   }
 
   /** The pool the batches' buffers come from; its outstanding count is zero when all are closed. */
@@ -137,28 +121,29 @@ public final class Loader {
 
   /** Samples per batch. */
   public int batchSize() {
-    return batchSize;
+    return settings.batchSize;
   }
 
   /** Batches gathered ahead of delivery, at most. */
   public int prefetch() {
-    return prefetch;
+    return settings.prefetch;
   }
 
   /** Threads gathering batches at once. */
   public int gatherThreads() {
-    return gatherThreads;
+    return settings.gatherThreads;
   }
 
   /** Samples this rank reads in a full epoch. */
   public long samplesPerEpoch() {
-    long perRank = EpochPlan.full(fields[0].rows()).perRank(worldSize, dropLast);
-    return dropLast ? perRank - perRank % batchSize : perRank;
+    long perRank =
+        EpochPlan.full(settings.fields[0].rows()).perRank(settings.worldSize, settings.dropLast);
+    return settings.dropLast ? perRank - perRank % settings.batchSize : perRank;
   }
 
   /** Batches this rank reads in a full epoch. */
   public long batchesPerEpoch() {
-    return (samplesPerEpoch() + batchSize - 1) / batchSize;
+    return (samplesPerEpoch() + settings.batchSize - 1) / settings.batchSize;
   }
 
   /**
@@ -170,7 +155,7 @@ public final class Loader {
     if (!(t instanceof InternalError)) {
       return t;
     }
-    for (NpyArray f : fields) {
+    for (NpyArray f : settings.fields) {
       if (f.isTruncated()) {
         return new NpyAccessException(f.path(), t);
       }
@@ -179,7 +164,7 @@ public final class Loader {
   }
 
   Batch gather(BatchPlanner.Planned p) {
-    return GatherRun.gatherInto(p, fields, pool, batchSize);
+    return GatherRun.gatherInto(p, settings.fields, pool, settings.batchSize);
   }
 
   /**
@@ -204,6 +189,12 @@ public final class Loader {
       this.fields = fields.clone();
     }
 
+    private Builder with(Consumer<Builder> change) {
+      Builder b = copy();
+      change.accept(b);
+      return b;
+    }
+
     private Builder copy() {
       Builder b = new Builder(fields);
       b.batchSize = batchSize;
@@ -221,9 +212,7 @@ public final class Loader {
 
     /** Samples per batch (default 32). */
     public Builder batchSize(int batchSize) {
-      Builder b = copy();
-      b.batchSize = batchSize;
-      return b;
+      return with(b -> b.batchSize = batchSize);
     }
 
     /**
@@ -231,16 +220,12 @@ public final class Loader {
      * cuts the epoch to a multiple of the world size instead of padding it by wrapping around.
      */
     public Builder dropLast(boolean dropLast) {
-      Builder b = copy();
-      b.dropLast = dropLast;
-      return b;
+      return with(b -> b.dropLast = dropLast);
     }
 
     /** Row order within an epoch (default {@link Shuffle#none()}). */
     public Builder shuffle(Shuffle shuffle) {
-      Builder b = copy();
-      b.shuffle = Objects.requireNonNull(shuffle, "shuffle");
-      return b;
+      return with(b -> b.shuffle = Objects.requireNonNull(shuffle, "shuffle"));
     }
 
     /**
@@ -249,31 +234,26 @@ public final class Loader {
      * ...}.
      */
     public Builder shard(int rank, int worldSize) {
-      Builder b = copy();
-      b.rank = rank;
-      b.worldSize = worldSize;
-      return b;
+      return with(
+          b -> {
+            b.rank = rank;
+            b.worldSize = worldSize;
+          });
     }
 
     /** Number of epochs (default 1); {@code Long.MAX_VALUE} for an endless stream. */
     public Builder epochs(long epochs) {
-      Builder b = copy();
-      b.epochs = epochs;
-      return b;
+      return with(b -> b.epochs = epochs);
     }
 
     /** Batches gathered ahead of delivery, at most (default 4). */
     public Builder prefetch(int prefetch) {
-      Builder b = copy();
-      b.prefetch = prefetch;
-      return b;
+      return with(b -> b.prefetch = prefetch);
     }
 
     /** Threads gathering batches, one batch per thread at a time (default 1). */
     public Builder gatherThreads(int gatherThreads) {
-      Builder b = copy();
-      b.gatherThreads = gatherThreads;
-      return b;
+      return with(b -> b.gatherThreads = gatherThreads);
     }
 
     /**
@@ -281,16 +261,12 @@ public final class Loader {
      * ownership and disposes it. Must allow blocking work (not {@link Schedulers#parallel()}).
      */
     public Builder gatherScheduler(Scheduler scheduler) {
-      Builder b = copy();
-      b.gatherScheduler = Objects.requireNonNull(scheduler, "scheduler");
-      return b;
+      return with(b -> b.gatherScheduler = Objects.requireNonNull(scheduler, "scheduler"));
     }
 
     /** Take batch buffers from this pool (default: a pool of the loader's own). */
     public Builder bufferPool(BufferPool pool) {
-      Builder b = copy();
-      b.pool = Objects.requireNonNull(pool, "pool");
-      return b;
+      return with(b -> b.pool = Objects.requireNonNull(pool, "pool"));
     }
 
     /**
