@@ -1,12 +1,14 @@
 package dev.memflux.augment;
 
+import dev.memflux.core.StageException;
 import java.util.Objects;
 
 /**
- * An augmentation op threw on a sample. Its message and accessors name the op, the sample id, the
- * epoch and the field; the op's exception is the cause.
+ * An augmentation op threw on a sample: a {@link StageException} of the {@code augment} stage whose
+ * message and accessors name the op, the sample id, the epoch and the field; the op's exception is
+ * the cause.
  */
-public final class AugmentException extends RuntimeException {
+public final class AugmentException extends StageException {
 
   private static final long serialVersionUID = 1L;
 
@@ -24,16 +26,16 @@ public final class AugmentException extends RuntimeException {
    */
   public AugmentException(String op, long sampleId, long epoch, int field, Throwable cause) {
     super(
-        "augment op "
+        "augment",
+        "op "
             + Objects.requireNonNull(op, "op")
-            + " failed on sample "
+            + ", sample "
             + sampleId
             + " (epoch "
             + epoch
             + ", field "
             + field
-            + "): "
-            + cause,
+            + ")",
         cause);
     this.op = op;
     this.sampleId = sampleId;

@@ -95,9 +95,9 @@ final class GatherRun {
 
   /** A worker: gathers batch after batch while demand and prefetch allow. */
   private void work() {
+    BatchPlanner.Planned plan = null;
     try {
       while (true) {
-        BatchPlanner.Planned plan;
         long slot;
         synchronized (lock) {
           if (mayIssue() && !planner.hasNext()) {
@@ -126,7 +126,7 @@ final class GatherRun {
       }
     } catch (Throwable t) {
       // Catch everything: a worker that died silently would leave the subscriber waiting forever.
-      fail(loader.describeFault(t));
+      record(t, plan == null ? "" : "batch " + plan.sequence() + " of epoch " + plan.epoch());
     } finally {
       synchronized (lock) {
         workers--;
@@ -136,12 +136,17 @@ final class GatherRun {
   }
 
   private void fail(Throwable t) {
+    record(t, "");
+    drain();
+  }
+
+  /** Keeps the first error, named after the gather stage and, for a mapped-read fault, the file. */
+  private void record(Throwable t, String work) {
     synchronized (lock) {
       if (error == null) {
-        error = t;
+        error = new StageException("gather", work, loader.describeFault(t));
       }
     }
-    drain();
   }
 
   private void cancel() {
@@ -172,11 +177,7 @@ final class GatherRun {
           startWorkers();
           done = true;
         } catch (Throwable t) {
-          synchronized (lock) {
-            if (error == null) {
-              error = loader.describeFault(t);
-            }
-          }
+          record(t, "");
         }
       }
       missed = wip.addAndGet(-missed);

@@ -140,7 +140,9 @@ class LoaderCleanupTest {
         .thenRequest(Long.MAX_VALUE)
         .thenConsumeWhile(b -> true)
         .expectErrorSatisfies(e -> assertThat(e)
-            .isInstanceOf(NpyAccessException.class)
+            .isInstanceOf(StageException.class)
+            .hasMessageContaining("gather stage failed")
+            .hasCauseInstanceOf(NpyAccessException.class)
             .hasMessageContaining(x.path().toString()))
         .verify(Duration.ofSeconds(10));
     TestData.assertAllReturned(sequential.bufferPool());

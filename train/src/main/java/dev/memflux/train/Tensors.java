@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.memflux.core.Batch;
+import dev.memflux.core.StageException;
 import dev.memflux.core.StageMeter;
 import java.util.Arrays;
 import java.util.Objects;
@@ -141,7 +142,8 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
         manager.close();
       }
       host.close();
-      throw e;
+      throw new StageException(
+          "convert", "batch " + host.sequence() + " of epoch " + host.epoch(), e);
     }
   }
 

@@ -7,6 +7,7 @@ import ai.djl.training.TrainingResult;
 import ai.djl.training.listener.EarlyStoppingListener.EarlyStoppedException;
 import dev.memflux.core.Batch;
 import dev.memflux.core.LoaderState;
+import dev.memflux.core.StageException;
 import dev.memflux.core.StageMeter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -135,7 +136,7 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
       finish(null, true);
       return;
     } catch (RuntimeException | Error e) {
-      finish(e, false);
+      finish(named(e, "train", "batch " + batch.sequence() + " of epoch " + batch.epoch()), false);
       return;
     }
     requestedAt = System.nanoTime();
@@ -152,7 +153,7 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
     } catch (EarlyStoppedException e) {
       finish(null, true);
     } catch (RuntimeException | Error e) {
-      finish(e, false);
+      finish(named(e, "train", "the end of the last epoch"), false);
     }
   }
 
@@ -182,7 +183,20 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
     }
   }
 
+  /** {@code error} as a {@link StageException} naming the stage, unless some stage named it. */
+  private static Throwable named(Throwable error, String stage, String work) {
+    return error instanceof StageException ? error : new StageException(stage, work, error);
+  }
+
   private void validate(long epochNumber) {
+    try {
+      runValidation(epochNumber);
+    } catch (RuntimeException | Error e) {
+      throw new StageException("validation", "the batches after epoch " + epochNumber, e);
+    }
+  }
+
+  private void runValidation(long epochNumber) {
     Flux<Batch> batches = options.validation(epochNumber);
     if (batches == null) {
       return;

@@ -61,7 +61,7 @@ class CheckpointTest {
       try (Model model = Models.mlp();
           Trainer trainer = Models.trainer(model, first)) {
         StepVerifier.create(Training.fit(trainer, loader.batches(), options))
-            .expectErrorMessage("crash")
+            .expectErrorSatisfies(e -> assertThat(e).hasRootCauseMessage("crash"))
             .verify(TIMEOUT);
         trainedParams = firstWeight(model);
       }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.memflux.core.StageException;
 import dev.memflux.core.DType;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
@@ -163,7 +164,9 @@ class TensorsTest {
           .expectErrorSatisfies(
               e ->
                   assertThat(e)
-                      .isInstanceOf(IllegalArgumentException.class)
+                      .isInstanceOf(StageException.class)
+                      .hasMessageContaining("convert stage failed on batch 0 of epoch 0")
+                      .hasCauseInstanceOf(IllegalArgumentException.class)
                       .hasMessageContaining("<i2")
                       .hasMessageContaining("no DJL equivalent"))
           .verify(TIMEOUT);
@@ -176,7 +179,12 @@ class TensorsTest {
   void missingFieldFailsNamingTheField() {
     Loader loader = loader(10);
     StepVerifier.create(loader.batches().transform(Tensors.builder(parent).labels(2).build()))
-        .expectErrorMessage("field 2 requested but the batches have 2 fields")
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isInstanceOf(StageException.class)
+                    .hasMessageContaining("convert stage failed")
+                    .hasMessageContaining("field 2 requested but the batches have 2 fields"))
         .verify(TIMEOUT);
     Eventually.within(TIMEOUT, () -> assertThat(loader.bufferPool().outstanding()).isZero());
   }

@@ -7,6 +7,7 @@ import ai.djl.Model;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.EarlyStoppingListener.EarlyStoppedException;
 import ai.djl.training.listener.TrainingListenerAdapter;
+import dev.memflux.core.StageException;
 import dev.memflux.core.Batch;
 import dev.memflux.core.Loader;
 import dev.memflux.core.StageMeter;
@@ -110,7 +111,12 @@ class TrainingTest {
     try (Trainer trainer = Models.trainer(model, failing)) {
       int arrays = trainer.getManager().getManagedArrays().size();
       StepVerifier.create(Training.fit(trainer, loader.batches(), TrainingOptions.builder().build()))
-          .expectErrorMessage("step exploded")
+          .expectErrorSatisfies(
+              e ->
+                  assertThat(e)
+                      .isInstanceOf(StageException.class)
+                      .hasMessageContaining("train stage failed on batch 2 of epoch 0")
+                      .hasRootCauseMessage("step exploded"))
           .verify(TIMEOUT);
       assertThat(batches).hasValue(3);
       assertReleased(loader, trainer, arrays);
