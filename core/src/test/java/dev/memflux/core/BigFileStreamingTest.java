@@ -1,0 +1,130 @@
+package dev.memflux.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A dataset several times larger than the Java heap (and the direct-memory limit) streams for a
+ * full epoch, sequential and shuffled, in a child JVM with a small heap: no OutOfMemoryError, and
+ * the memory the child owns (anonymous RSS) stays small whatever the file size; the file-backed
+ * part of its RSS is page cache the kernel lends and reclaims.
+ */
+class BigFileStreamingTest {
+
+  static final int ROW = 4096;
+
+  @TempDir Path dir;
+
+  @Test
+  void aSparseFileLargerThanTheHeapStreamsAFullEpochInAChildJvm() throws Exception {
+    stream(1L << 30, "64m", Duration.ofMinutes(2));
+  }
+
+  /** {@code mvn test -pl core -Dtest=BigFileStreamingTest -DexcludedGroups=none -Dgroups=slow} */
+  @Test
+  @Tag("slow")
+  void sixGigabytesStreamWithAQuarterGigabyteHeap() throws Exception {
+    stream(6L << 30, "256m", Duration.ofMinutes(15));
+  }
+
+  void stream(long bytes, String heap, Duration limit) throws Exception {
+    long rows = bytes / ROW;
+    Path file = dir.resolve("big.npy");
+    try (NpyArray a = NpyArray.create(file, DType.UINT8, new long[] {rows, ROW})) {
+      // a few marked rows; the rest stays a hole
+      for (long r = 0; r < rows; r += rows / 7) {
+        a.setLong(r % 251, r, 0);
+      }
+      a.force();
+    }
+    for (String order : new String[] {"sequential", "shuffled"}) {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.add("-Xmx" + heap);
+      cmd.add("-XX:MaxDirectMemorySize=64m");
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add(Child.class.getName());
+      cmd.add(file.toString());
+      cmd.add(order);
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      long started = System.nanoTime();
+      String out;
+      boolean done = p.waitFor(limit.toSeconds(), TimeUnit.SECONDS);
+      if (!done) {
+        p.destroyForcibly();
+      }
+      out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      System.out.printf("BigFile %d MiB %s -Xmx%s: %.1f s, child says: %s%n",
+          bytes >> 20, order, heap, seconds, out.strip());
+      assertThat(done).as("child finished in time: %s", out).isTrue();
+      assertThat(p.exitValue()).as("child exit status; output: %s", out).isZero();
+      assertThat(out).contains("samples=" + rows).doesNotContain("OutOfMemoryError");
+      long rssAnonKb = Long.parseLong(out.replaceAll("(?s).*RssAnon=(\\d+).*", "$1"));
+      // heap + direct limit + JVM overhead; not the file size
+      assertThat(rssAnonKb).as("child anonymous RSS in kB").isLessThan(450_000);
+    }
+  }
+
+  /** The child: streams one epoch of the file and prints what it read and its memory figures. */
+  public static final class Child {
+    public static void main(String[] args) throws IOException {
+      Path file = Path.of(args[0]);
+      boolean shuffled = args[1].equals("shuffled");
+      AtomicLong samples = new AtomicLong();
+      AtomicLong marked = new AtomicLong();
+      try (NpyArray x = NpyArray.open(file)) {
+        Loader loader =
+            Loader.builder(x)
+                .batchSize(256)
+                .shuffle(shuffled ? Shuffle.random(1) : Shuffle.none())
+                .gatherThreads(2)
+                .prefetch(4)
+                .build();
+        loader.batches()
+            .doOnNext(b -> {
+              try (b) {
+                java.nio.ByteBuffer f = b.field(0);
+                for (int i = 0; i < b.size(); i++) {
+                  if (f.get(i * ROW) != 0) {
+                    marked.incrementAndGet();
+                  }
+                }
+                samples.addAndGet(b.size());
+              }
+            })
+            .blockLast(Duration.ofMinutes(15));
+        if (loader.bufferPool().outstanding() != 0) {
+          throw new IllegalStateException("outstanding " + loader.bufferPool().outstanding());
+        }
+      }
+      String status = Files.readString(Path.of("/proc/self/status"));
+      System.out.println("samples=" + samples + " marked=" + marked
+          + " VmHWM=" + field(status, "VmHWM") + " VmRSS=" + field(status, "VmRSS")
+          + " RssAnon=" + field(status, "RssAnon") + " RssFile=" + field(status, "RssFile")
+          + " kB");
+    }
+
+    static String field(String status, String name) {
+      for (String line : status.split("\n")) {
+        if (line.startsWith(name + ":")) {
+          return line.substring(name.length() + 1).replace("kB", "").strip();
+        }
+      }
+      return "?";
+    }
+  }
+}
