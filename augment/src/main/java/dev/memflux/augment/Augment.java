@@ -41,8 +41,9 @@ import reactor.core.publisher.Flux;
  *
  * <p><b>Threads and memory.</b> Each subscription gets its own {@code memflux-augment} parallel
  * scheduler of {@link #parallelism(int)} threads, disposed when the subscription terminates. A
- * batch's rows are split into one chunk per thread; batches go through one at a time, in order, so
- * at most one batch is being augmented and none is requested from upstream before downstream asks.
+ * batch's rows are split into one chunk per thread; batches go through one at a time, in order.
+ * The stage looks one batch ahead of downstream demand, so the next batch is gathered while this
+ * one is augmented: it holds at most one augmented batch and one waiting, whatever the demand.
  * Every batch is closed on every path (cancel, op error, downstream error).
  *
  * <p><b>Accounting.</b> Each {@code Augment} instance (each fluent call returns a new one, with
@@ -235,9 +236,9 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
     Objects.requireNonNull(batches, "batches");
     return Flux.using(
             () -> new AugmentRun(layout, steps, seed, parallelism, errorPolicy, pool, meter, skips),
-            // Prefetch 0: a batch is requested from upstream only once the previous one is out
-            // and downstream wants more, so this stage holds at most one batch.
-            run -> batches.concatMap(run::augment, 0),
+            // Prefetch 1: the next batch is gathered upstream while this one is augmented, so
+            // gathering and augmentation overlap; the stage holds at most two batches.
+            run -> batches.concatMap(run::augment, 1),
             AugmentRun::dispose)
         .doOnDiscard(Batch.class, Batch::close);
   }
