@@ -35,16 +35,16 @@ import reactor.core.publisher.Flux;
  *
  * <p><b>Reproducibility.</b> The draws of op number {@code k} on a sample are a pure function of
  * (seed, epoch, sample id, k): output bytes are the same for any parallelism, thread timing or
- * resume point, differ between epochs, and adding an op at the end does not change the draws of
- * the others. An op scoped to several fields draws the same values for each, so an image and its
- * mask flip together.
+ * resume point, differ between epochs, and adding an op at the end does not change the draws of the
+ * others. An op scoped to several fields draws the same values for each, so an image and its mask
+ * flip together.
  *
  * <p><b>Threads and memory.</b> Each subscription gets its own {@code memflux-augment} parallel
  * scheduler of {@link #parallelism(int)} threads, disposed when the subscription terminates. A
- * batch's rows are split into one chunk per thread; batches go through one at a time, in order.
- * The stage looks one batch ahead of downstream demand, so the next batch is gathered while this
- * one is augmented: it holds at most one augmented batch and one waiting, whatever the demand.
- * Every batch is closed on every path (cancel, op error, downstream error).
+ * batch's rows are split into one chunk per thread; batches go through one at a time, in order. The
+ * stage looks one batch ahead of downstream demand, so the next batch is gathered while this one is
+ * augmented: it holds at most one augmented batch and one waiting, whatever the demand. Every batch
+ * is closed on every path (cancel, op error, downstream error).
  *
  * <p><b>Accounting.</b> Each {@code Augment} instance (each fluent call returns a new one, with
  * fresh accounting) owns a {@link #meter()}, a {@link #skipped()} count and a {@link
@@ -98,8 +98,8 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
   }
 
   /**
-   * Scopes the ops added after this call to the given fields (until the next call). Each must be
-   * an image field of this stage's layout; it is checked at the first batch.
+   * Scopes the ops added after this call to the given fields (until the next call). Each must be an
+   * image field of this stage's layout; it is checked at the first batch.
    */
   public Augment fields(int... fields) {
     if (fields.length == 0) {
@@ -254,8 +254,8 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
   }
 
   /**
-   * The pool of the output buffers this stage leases when a field changes size or type; its
-   * {@link BufferPool#outstanding()} is zero once every augmented batch is closed.
+   * The pool of the output buffers this stage leases when a field changes size or type; its {@link
+   * BufferPool#outstanding()} is zero once every augmented batch is closed.
    */
   public BufferPool bufferPool() {
     return pool;

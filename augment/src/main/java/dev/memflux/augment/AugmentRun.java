@@ -10,8 +10,8 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * One subscription of the stage: its worker threads, their scratch and the plan checked against
- * the first batch. Created when the augmented Flux is subscribed and disposed when it terminates.
+ * One subscription of the stage: its worker threads, their scratch and the plan checked against the
+ * first batch. Created when the augmented Flux is subscribed and disposed when it terminates.
  */
 final class AugmentRun {
 
@@ -68,8 +68,7 @@ final class AugmentRun {
     }
     int chunks = job.chunks();
     return Flux.range(0, chunks)
-        .flatMap(
-            c -> Mono.fromRunnable(() -> job.runChunk(c)).subscribeOn(scheduler), chunks, 1)
+        .flatMap(c -> Mono.fromRunnable(() -> job.runChunk(c)).subscribeOn(scheduler), chunks, 1)
         .then(Mono.fromCallable(() -> job.finish(policy == ErrorPolicy.SKIP, skips)))
         .doOnNext(
             b -> {

@@ -23,14 +23,18 @@ final class BatchJob {
   private final Worker[] workers;
   private final long seed;
   private final int chunks;
+
   /** Per field plan: its output lease, or null when written in place. */
   private final PooledBuffer[] outputs;
+
   /** Per row: what made it fail, or null. Rows are disjoint between chunks. */
   private final AugmentException[] failures;
+
   private final boolean stopAtFirstFailure;
   private final AtomicLong busyNanos = new AtomicLong();
   private int references = 1;
   private boolean ownerReleased;
+
   /** The finished batch until it is handed downstream; see {@link #delivered()}. */
   private Batch output;
 
@@ -117,8 +121,8 @@ final class BatchJob {
   }
 
   /**
-   * Moves the input and the outputs into the augmented batch, or returns null when released or
-   * when every row failed and was skipped. Call after every chunk has run.
+   * Moves the input and the outputs into the augmented batch, or returns null when released or when
+   * every row failed and was skipped. Call after every chunk has run.
    *
    * @throws AugmentException for the first failing row, unless {@code skip}
    */

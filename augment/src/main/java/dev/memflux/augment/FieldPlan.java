@@ -8,9 +8,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * How one field of a batch is augmented: its checked geometry before and after, the ops that
- * apply to it with their positions in the stage, and how rows are decoded to and encoded from a
- * {@link FloatSample}. Built once per subscription (again only if the row shape changes).
+ * How one field of a batch is augmented: its checked geometry before and after, the ops that apply
+ * to it with their positions in the stage, and how rows are decoded to and encoded from a {@link
+ * FloatSample}. Built once per subscription (again only if the row shape changes).
  */
 final class FieldPlan {
 
@@ -23,6 +23,7 @@ final class FieldPlan {
   final long[] outRowShape;
   final int inRowBytes;
   final int outRowBytes;
+
   /** Largest image any op sees or makes: the scratch each worker needs. */
   final int capacity;
 
@@ -67,7 +68,15 @@ final class FieldPlan {
    */
   static FieldPlan of(int field, long[] shape, DType type, ImageLayout layout, List<Step> steps) {
     String name =
-        "field " + field + " of shape " + Arrays.toString(shape) + " (" + layout + ", " + type + ")";
+        "field "
+            + field
+            + " of shape "
+            + Arrays.toString(shape)
+            + " ("
+            + layout
+            + ", "
+            + type
+            + ")";
     if (type.kind() == DType.Kind.FLOAT && type.itemSize() == 2) {
       throw new IllegalArgumentException("augment does not read float16: " + name);
     }
@@ -112,7 +121,10 @@ final class FieldPlan {
       throw new IllegalArgumentException(
           "an image row must be "
               + (layout == ImageLayout.CHW ? "(C, H, W) or (H, W)" : "(H, W, C)")
-              + ", " + name + " has rows of rank " + rank);
+              + ", "
+              + name
+              + " has rows of rank "
+              + rank);
     }
     for (int d = 1; d < shape.length; d++) {
       if (shape[d] < 1 || shape[d] > Integer.MAX_VALUE) {
@@ -128,8 +140,15 @@ final class FieldPlan {
     // see 1, 3 or 4 gives it away, while genuine many-channel images keep large spatial sizes.
     if (c > 4 && (other == 1 || other == 3 || other == 4)) {
       throw new IllegalArgumentException(
-          "layout " + layout + " does not match " + name + ": it would have " + c
-              + " channels; is it " + (layout == ImageLayout.CHW ? "HWC" : "CHW") + "?");
+          "layout "
+              + layout
+              + " does not match "
+              + name
+              + ": it would have "
+              + c
+              + " channels; is it "
+              + (layout == ImageLayout.CHW ? "HWC" : "CHW")
+              + "?");
     }
     return layout == ImageLayout.CHW
         ? new Geometry((int) shape[1], (int) shape[2], (int) shape[3])
@@ -239,14 +258,14 @@ final class FieldPlan {
     return switch (inType.kind()) {
       case FLOAT -> inType.itemSize() == 4 ? b.getFloat(at) : b.getDouble(at);
       case BOOL -> b.get(at) != 0 ? 1 : 0;
-      case INT, UINT -> switch (inType.itemSize()) {
-        case 1 -> unsigned ? b.get(at) & 0xff : b.get(at);
-        case 2 -> unsigned ? b.getShort(at) & 0xffff : b.getShort(at);
-        case 4 -> unsigned ? b.getInt(at) & 0xffffffffL : b.getInt(at);
-        default -> unsigned && b.getLong(at) < 0
-            ? b.getLong(at) + 0x1p64
-            : (double) b.getLong(at);
-      };
+      case INT, UINT ->
+          switch (inType.itemSize()) {
+            case 1 -> unsigned ? b.get(at) & 0xff : b.get(at);
+            case 2 -> unsigned ? b.getShort(at) & 0xffff : b.getShort(at);
+            case 4 -> unsigned ? b.getInt(at) & 0xffffffffL : b.getInt(at);
+            default ->
+                unsigned && b.getLong(at) < 0 ? b.getLong(at) + 0x1p64 : (double) b.getLong(at);
+          };
     };
   }
 

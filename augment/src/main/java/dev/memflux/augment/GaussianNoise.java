@@ -7,7 +7,8 @@ final class GaussianNoise implements ImageOp {
 
   GaussianNoise(double sigma) {
     if (!(sigma >= 0 && Double.isFinite(sigma))) {
-      throw new IllegalArgumentException("gaussianNoise sigma must be finite and >= 0, was " + sigma);
+      throw new IllegalArgumentException(
+          "gaussianNoise sigma must be finite and >= 0, was " + sigma);
     }
     this.sigma = (float) sigma;
   }

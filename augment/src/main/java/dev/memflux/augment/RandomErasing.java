@@ -20,7 +20,11 @@ final class RandomErasing implements ImageOp {
     this.p = Probability.check("randomErasing", p);
     if (!(minArea > 0 && minArea <= maxArea && maxArea <= 1)) {
       throw new IllegalArgumentException(
-          "randomErasing needs 0 < minArea <= maxArea <= 1, was [" + minArea + ", " + maxArea + "]");
+          "randomErasing needs 0 < minArea <= maxArea <= 1, was ["
+              + minArea
+              + ", "
+              + maxArea
+              + "]");
     }
     this.minArea = minArea;
     this.maxArea = maxArea;

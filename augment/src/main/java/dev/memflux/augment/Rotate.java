@@ -13,7 +13,11 @@ final class Rotate implements ImageOp {
   Rotate(double minDegrees, double maxDegrees, float fill) {
     if (!(Double.isFinite(minDegrees) && Double.isFinite(maxDegrees) && minDegrees <= maxDegrees)) {
       throw new IllegalArgumentException(
-          "rotate needs finite degrees with min <= max, was [" + minDegrees + ", " + maxDegrees + "]");
+          "rotate needs finite degrees with min <= max, was ["
+              + minDegrees
+              + ", "
+              + maxDegrees
+              + "]");
     }
     if (!Float.isFinite(fill)) {
       throw new IllegalArgumentException("rotate fill must be finite, was " + fill);
@@ -81,7 +85,9 @@ final class Rotate implements ImageOp {
     s.swap(h, w);
   }
 
-  /** A corner's weighted contribution; corners of weight 0 add nothing, so right angles stay exact. */
+  /**
+   * A corner's weighted contribution; corners of weight 0 add nothing, so right angles stay exact.
+   */
   private float at(float[] src, int base, int x, int y, int w, int h, float weight) {
     if (weight == 0) {
       return 0;

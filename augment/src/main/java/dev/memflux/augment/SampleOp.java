@@ -17,8 +17,8 @@ import java.util.SplittableRandom;
  * };
  * }</pre>
  *
- * <p>It runs concurrently on several threads for different samples: it must be thread-safe (keep
- * no mutable state of its own).
+ * <p>It runs concurrently on several threads for different samples: it must be thread-safe (keep no
+ * mutable state of its own).
  */
 @FunctionalInterface
 public interface SampleOp {

@@ -20,8 +20,12 @@ final class SkipLog {
   void skipped(AugmentException e) {
     skipped.increment();
     if (causes.add(e.op() + ": " + e.getCause().getClass().getName())) {
-      LOG.warn("skipping sample {} of epoch {} (further samples failing this way are skipped "
-          + "without logging)", e.sampleId(), e.epoch(), e);
+      LOG.warn(
+          "skipping sample {} of epoch {} (further samples failing this way are skipped "
+              + "without logging)",
+          e.sampleId(),
+          e.epoch(),
+          e);
     }
   }
 

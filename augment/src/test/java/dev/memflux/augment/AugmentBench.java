@@ -16,8 +16,8 @@ import java.util.function.UnaryOperator;
 import reactor.core.publisher.Flux;
 
 /**
- * Steady-state throughput and allocation of the augmentation stage (not a timed test): samples/s
- * of flip + rotate(15) on 3x64x64 float32 and toFloat + flip + rotate(15) on 1x28x28 uint8, at
+ * Steady-state throughput and allocation of the augmentation stage (not a timed test): samples/s of
+ * flip + rotate(15) on 3x64x64 float32 and toFloat + flip + rotate(15) on 1x28x28 uint8, at
  * parallelism 1 and 2, against the loader alone. Allocation is summed over every live thread
  * (loader, augment workers, consumer) between the end of warm-up and the end of the run.
  *
@@ -50,15 +50,26 @@ public final class AugmentBench {
             "3x64x64 f32 flip+rotate(15) p=" + p,
             rgb,
             batches,
-            f -> f.transform(Augment.images(ImageLayout.CHW).horizontalFlip(0.5).rotate(15)
-                .seed(1).parallelism(p)));
+            f ->
+                f.transform(
+                    Augment.images(ImageLayout.CHW)
+                        .horizontalFlip(0.5)
+                        .rotate(15)
+                        .seed(1)
+                        .parallelism(p)));
         run("1x28x28 u8 loader only", gray, batches, f -> f);
         run(
             "1x28x28 u8 toFloat+flip+rotate(15) p=" + p,
             gray,
             batches,
-            f -> f.transform(Augment.images(ImageLayout.CHW).toFloat(1 / 255f)
-                .horizontalFlip(0.5).rotate(15).seed(1).parallelism(p)));
+            f ->
+                f.transform(
+                    Augment.images(ImageLayout.CHW)
+                        .toFloat(1 / 255f)
+                        .horizontalFlip(0.5)
+                        .rotate(15)
+                        .seed(1)
+                        .parallelism(p)));
       }
     } finally {
       try (var files = Files.list(dir)) {

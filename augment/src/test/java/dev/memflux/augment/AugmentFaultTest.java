@@ -6,9 +6,9 @@ import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyAccessException;
-import dev.memflux.core.StageException;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
+import dev.memflux.core.StageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -133,29 +133,34 @@ class AugmentFaultTest {
           switch (random.nextInt(3)) {
             case 0 -> base.toFloat(1 / 255f).map(new FailOn(failId)).horizontalFlip(0.5);
             case 1 -> base.horizontalFlip(0.5).map(new FailOn(failId)).rotate(10);
-            default -> base.map(new FailOn(failId)).toFloat(1f).normalize(
-                new float[] {0.5f}, new float[] {0.25f});
+            default ->
+                base.map(new FailOn(failId))
+                    .toFloat(1f)
+                    .normalize(new float[] {0.5f}, new float[] {0.25f});
           };
       augment = augment.onError(policy);
       // cancel at a random point, or run to the end
       long take = random.nextInt(4) == 0 ? Long.MAX_VALUE : 1 + random.nextLong(60);
       AtomicReference<Throwable> error = new AtomicReference<>();
       List<Long> seen = new ArrayList<>();
-      loader.batches()
+      loader
+          .batches()
           .transform(augment)
           .take(take)
-          .doOnNext(b -> {
-            try (b) {
-              for (long id : b.indices()) {
-                seen.add(id);
-              }
-            }
-          })
+          .doOnNext(
+              b -> {
+                try (b) {
+                  for (long id : b.indices()) {
+                    seen.add(id);
+                  }
+                }
+              })
           .doOnDiscard(Batch.class, Batch::close)
-          .onErrorResume(e -> {
-            error.set(e);
-            return Mono.empty();
-          })
+          .onErrorResume(
+              e -> {
+                error.set(e);
+                return Mono.empty();
+              })
           .blockLast(WAIT);
       String what = "trial " + trial + " " + policy + " fail on " + failId;
       if (error.get() != null) {
@@ -187,37 +192,56 @@ class AugmentFaultTest {
       Loader xLoader = Loader.builder(x, y).batchSize(4).build();
       List<Case> cases =
           List.of(
-              new Case("rank 1 rows for CHW", flatLoader.batches(),
-                  Augment.images(ImageLayout.CHW).horizontalFlip(1), "field 0 of shape"),
-              new Case("normalize channels", rgbLoader.batches(),
-                  Augment.images(ImageLayout.CHW).toFloat(1f)
-                      .normalize(new float[] {0.5f}, new float[] {0.5f}), "field 0"),
-              new Case("crop larger than image", xLoader.batches(),
-                  Augment.images(ImageLayout.CHW).randomCrop(9, 0), "9"),
-              new Case("labels as an image", xLoader.batches(),
-                  Augment.images(ImageLayout.CHW).fields(1).horizontalFlip(1), "field 1"));
+              new Case(
+                  "rank 1 rows for CHW",
+                  flatLoader.batches(),
+                  Augment.images(ImageLayout.CHW).horizontalFlip(1),
+                  "field 0 of shape"),
+              new Case(
+                  "normalize channels",
+                  rgbLoader.batches(),
+                  Augment.images(ImageLayout.CHW)
+                      .toFloat(1f)
+                      .normalize(new float[] {0.5f}, new float[] {0.5f}),
+                  "field 0"),
+              new Case(
+                  "crop larger than image",
+                  xLoader.batches(),
+                  Augment.images(ImageLayout.CHW).randomCrop(9, 0),
+                  "9"),
+              new Case(
+                  "labels as an image",
+                  xLoader.batches(),
+                  Augment.images(ImageLayout.CHW).fields(1).horizontalFlip(1),
+                  "field 1"));
       for (Case c : cases) {
         AtomicReference<Throwable> error = new AtomicReference<>();
         AtomicLong delivered = new AtomicLong();
         c.batches()
             .transform(c.augment())
-            .doOnNext(b -> {
-              b.close();
-              delivered.incrementAndGet();
-            })
+            .doOnNext(
+                b -> {
+                  b.close();
+                  delivered.incrementAndGet();
+                })
             .doOnDiscard(Batch.class, Batch::close)
-            .onErrorResume(e -> {
-              error.set(e);
-              return Mono.empty();
-            })
+            .onErrorResume(
+                e -> {
+                  error.set(e);
+                  return Mono.empty();
+                })
             .blockLast(WAIT);
         assertThat(delivered.get()).as(c.name()).isZero();
         assertThat(error.get())
             .as(c.name())
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining(c.message());
-        assertReleased(c.name(), flatLoader.bufferPool(), rgbLoader.bufferPool(),
-            xLoader.bufferPool(), c.augment().bufferPool());
+        assertReleased(
+            c.name(),
+            flatLoader.bufferPool(),
+            rgbLoader.bufferPool(),
+            xLoader.bufferPool(),
+            c.augment().bufferPool());
       }
       assertNoNewMemfluxThreads(threadsBefore);
     } finally {
@@ -232,31 +256,43 @@ class AugmentFaultTest {
     NpyArray tx = Fixtures.uint8Images(sub, "big.npy", 3000, 1, 16, 16);
     try {
       Loader loader =
-          Loader.builder(tx).batchSize(8).shuffle(Shuffle.random(9)).gatherThreads(2)
-              .prefetch(3).epochs(3).build();
+          Loader.builder(tx)
+              .batchSize(8)
+              .shuffle(Shuffle.random(9))
+              .gatherThreads(2)
+              .prefetch(3)
+              .epochs(3)
+              .build();
       Augment augment =
-          Augment.images(ImageLayout.CHW).toFloat(1 / 255f).horizontalFlip(0.5).rotate(5)
-              .seed(1).parallelism(2);
+          Augment.images(ImageLayout.CHW)
+              .toFloat(1 / 255f)
+              .horizontalFlip(0.5)
+              .rotate(5)
+              .seed(1)
+              .parallelism(2);
       AtomicLong seen = new AtomicLong();
       AtomicReference<Throwable> error = new AtomicReference<>();
-      loader.batches()
+      loader
+          .batches()
           .transform(augment)
-          .doOnNext(b -> {
-            try (b) {
-              if (seen.incrementAndGet() == 4) {
-                try (FileChannel ch = FileChannel.open(tx.path(), StandardOpenOption.WRITE)) {
-                  ch.truncate(128);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
+          .doOnNext(
+              b -> {
+                try (b) {
+                  if (seen.incrementAndGet() == 4) {
+                    try (FileChannel ch = FileChannel.open(tx.path(), StandardOpenOption.WRITE)) {
+                      ch.truncate(128);
+                    } catch (IOException e) {
+                      throw new UncheckedIOException(e);
+                    }
+                  }
                 }
-              }
-            }
-          })
+              })
           .doOnDiscard(Batch.class, Batch::close)
-          .onErrorResume(e -> {
-            error.set(e);
-            return Mono.empty();
-          })
+          .onErrorResume(
+              e -> {
+                error.set(e);
+                return Mono.empty();
+              })
           .blockLast(WAIT);
       assertThat(error.get())
           .isInstanceOf(StageException.class)

@@ -131,12 +131,18 @@ class AugmentTest {
     Augment base = Augment.images(ImageLayout.CHW).toFloat(1f).rotate(30).parallelism(2);
 
     List<Snapshot> plain = collect(loader.batches().transform(base));
-    List<Snapshot> shifted = collect(loader.batches().transform(base.map((s, r) -> {
-      float[] v = s.array();
-      for (int i = 0; i < s.size(); i++) {
-        v[i] += 1000;
-      }
-    })));
+    List<Snapshot> shifted =
+        collect(
+            loader
+                .batches()
+                .transform(
+                    base.map(
+                        (s, r) -> {
+                          float[] v = s.array();
+                          for (int i = 0; i < s.size(); i++) {
+                            v[i] += 1000;
+                          }
+                        })));
 
     float[] a = plain.get(0).floats(0);
     float[] b = shifted.get(0).floats(0);
@@ -151,8 +157,7 @@ class AugmentTest {
     AtomicReference<LoaderState> afterThird = new AtomicReference<>();
 
     List<String> full = fingerprint(collect(loader.batches().transform(heavy(2))));
-    collect(
-        loader.batches().take(3).doOnNext(b -> afterThird.set(b.state())).transform(heavy(1)));
+    collect(loader.batches().take(3).doOnNext(b -> afterThird.set(b.state())).transform(heavy(1)));
     List<String> resumed =
         fingerprint(collect(loader.resumeFrom(afterThird.get()).batches().transform(heavy(8))));
 
@@ -239,8 +244,7 @@ class AugmentTest {
             throw new IllegalArgumentException("id divisible by five");
           }
         };
-    Augment one =
-        heavy(1).map(failEveryFifth).onError(ErrorPolicy.SKIP);
+    Augment one = heavy(1).map(failEveryFifth).onError(ErrorPolicy.SKIP);
     Augment eight = heavy(8).map(failEveryFifth).onError(ErrorPolicy.SKIP);
 
     List<Snapshot> a = collect(loader.batches().transform(one));
@@ -296,7 +300,9 @@ class AugmentTest {
     assertRejected(
         loader, Augment.images(ImageLayout.CHW).randomCrop(13, 2), "crop larger than the padded");
     assertRejected(
-        loader, Augment.images(ImageLayout.CHW).fields(1).horizontalFlip(1), "field 1 of shape [8]");
+        loader,
+        Augment.images(ImageLayout.CHW).fields(1).horizontalFlip(1),
+        "field 1 of shape [8]");
     assertRejected(
         loader, Augment.images(ImageLayout.CHW).fields(2).horizontalFlip(1), "have 2 fields");
   }

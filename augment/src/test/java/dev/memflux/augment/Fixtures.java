@@ -16,10 +16,11 @@ final class Fixtures {
   private Fixtures() {}
 
   /**
-   * A uint8 image array of {@code rows} rows of the given row shape, where element {@code k} of
-   * row {@code i} holds {@code (i * 31 + k * 7) % 256}.
+   * A uint8 image array of {@code rows} rows of the given row shape, where element {@code k} of row
+   * {@code i} holds {@code (i * 31 + k * 7) % 256}.
    */
-  static NpyArray uint8Images(Path dir, String name, int rows, long... rowShape) throws IOException {
+  static NpyArray uint8Images(Path dir, String name, int rows, long... rowShape)
+      throws IOException {
     long[] shape = new long[rowShape.length + 1];
     shape[0] = rows;
     System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
@@ -78,7 +79,11 @@ final class Fixtures {
 
   /** A closed-over copy of a batch: what it held, comparable after the batch went back. */
   record Snapshot(
-      long epoch, long sequence, long[] indices, List<byte[]> fields, List<long[]> shapes,
+      long epoch,
+      long sequence,
+      long[] indices,
+      List<byte[]> fields,
+      List<long[]> shapes,
       List<DType> types) {
 
     static Snapshot of(Batch b) {
@@ -119,7 +124,9 @@ final class Fixtures {
                     + "/"
                     + s.sequence()
                     + Arrays.toString(s.indices())
-                    + s.fields().stream().map(java.util.Base64.getEncoder()::encodeToString).toList())
+                    + s.fields().stream()
+                        .map(java.util.Base64.getEncoder()::encodeToString)
+                        .toList())
         .toList();
   }
 }

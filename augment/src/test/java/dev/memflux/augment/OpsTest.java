@@ -233,7 +233,8 @@ class OpsTest {
     for (int c = 0; c < 3; c++) {
       for (int i = c * 16; i < c * 16 + 16; i++) {
         double expected = ((double) before[i] - mean[c]) / std[c];
-        assertThat((double) v[i]).isCloseTo(expected, within(1e-6 * Math.max(1, Math.abs(expected))));
+        assertThat((double) v[i])
+            .isCloseTo(expected, within(1e-6 * Math.max(1, Math.abs(expected))));
       }
     }
   }

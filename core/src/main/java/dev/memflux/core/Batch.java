@@ -125,7 +125,10 @@ public final class Batch implements AutoCloseable {
     Objects.requireNonNull(type, "type");
     if (shape.length == 0 || shape[0] != size()) {
       throw new IllegalArgumentException(
-          "field shape must start with the batch size " + size() + ", was " + Arrays.toString(shape));
+          "field shape must start with the batch size "
+              + size()
+              + ", was "
+              + Arrays.toString(shape));
     }
     if (!type.isNativeOrder()) {
       throw new IllegalArgumentException("field type must be in native byte order, was " + type);
@@ -136,8 +139,12 @@ public final class Batch implements AutoCloseable {
     }
     if (bytes > buffer.buffer().capacity()) {
       throw new IllegalArgumentException(
-          "buffer of " + buffer.buffer().capacity() + " bytes cannot hold shape "
-              + Arrays.toString(shape) + " of " + type);
+          "buffer of "
+              + buffer.buffer().capacity()
+              + " bytes cannot hold shape "
+              + Arrays.toString(shape)
+              + " of "
+              + type);
     }
     PooledBuffer[] newBuffers;
     synchronized (this) {
@@ -158,14 +165,19 @@ public final class Batch implements AutoCloseable {
   /**
    * Moves this batch into a new one holding only the rows at the given positions (ascending, each
    * in {@code [0, size())}), compacted in place in every field. The indices follow; the epoch,
-   * sequence and {@link #state()} stay, so resuming is unaffected. This batch is closed
-   * afterwards. Used to skip samples that an error policy drops.
+   * sequence and {@link #state()} stay, so resuming is unaffected. This batch is closed afterwards.
+   * Used to skip samples that an error policy drops.
    */
   public Batch retain(int[] positions) {
     for (int k = 0; k < positions.length; k++) {
-      if (positions[k] < 0 || positions[k] >= size() || (k > 0 && positions[k] <= positions[k - 1])) {
+      if (positions[k] < 0
+          || positions[k] >= size()
+          || (k > 0 && positions[k] <= positions[k - 1])) {
         throw new IllegalArgumentException(
-            "positions must be ascending within [0, " + size() + "), was " + Arrays.toString(positions));
+            "positions must be ascending within [0, "
+                + size()
+                + "), was "
+                + Arrays.toString(positions));
       }
     }
     PooledBuffer[] moved;
@@ -215,7 +227,11 @@ public final class Batch implements AutoCloseable {
   private void ensureOpen() {
     if (closed) {
       throw new IllegalStateException(
-          "batch " + sequence + " of epoch " + epoch + " is closed: its buffers went back to the pool");
+          "batch "
+              + sequence
+              + " of epoch "
+              + epoch
+              + " is closed: its buffers went back to the pool");
     }
   }
 

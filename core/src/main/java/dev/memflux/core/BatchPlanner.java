@@ -86,7 +86,8 @@ final class BatchPlanner {
     while (epoch < epochs && consumed >= usable()) {
       startEpoch(epoch + 1);
       if (usable() == 0) {
-        // A fresh epoch with nothing to read (too few rows for a full batch): so is every later one.
+        // A fresh epoch with nothing to read (too few rows for a full batch): so is every later
+        // one.
         epoch = epochs;
       }
     }
@@ -125,7 +126,13 @@ final class BatchPlanner {
       known[rank] = consumed;
       after =
           new LoaderState(
-              epoch, rows, shuffle.toString(), worldSize, known, plan.leftovers(), plan.tailStart());
+              epoch,
+              rows,
+              shuffle.toString(),
+              worldSize,
+              known,
+              plan.leftovers(),
+              plan.tailStart());
     }
     return new Planned(epoch, sequence, indices, after);
   }

@@ -95,7 +95,8 @@ public final class BufferPool {
       reclaimed.incrementAndGet();
     }
     synchronized (idle) {
-      ArrayDeque<ByteBuffer> free = idle.computeIfAbsent(buffer.capacity(), k -> new ArrayDeque<>());
+      ArrayDeque<ByteBuffer> free =
+          idle.computeIfAbsent(buffer.capacity(), k -> new ArrayDeque<>());
       if (free.size() < maxIdlePerSize) {
         free.addFirst(buffer);
       }

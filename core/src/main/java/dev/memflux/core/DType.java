@@ -4,7 +4,8 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * A numeric NumPy element type: kind, size in bytes and byte order, as in numpy's {@code dtype.str}.
+ * A numeric NumPy element type: kind, size in bytes and byte order, as in numpy's {@code
+ * dtype.str}.
  *
  * <pre>{@code
  * DType f = DType.parse("<f4");   // little-endian float32
@@ -22,20 +23,28 @@ public record DType(Kind kind, int itemSize, ByteOrder order) {
 
   /** bool, stored as one byte 0 or 1. */
   public static final DType BOOL = new DType(Kind.BOOL, 1, ByteOrder.nativeOrder());
+
   /** int8. */
   public static final DType INT8 = new DType(Kind.INT, 1, ByteOrder.nativeOrder());
+
   /** uint8. */
   public static final DType UINT8 = new DType(Kind.UINT, 1, ByteOrder.nativeOrder());
+
   /** int16 in native order. */
   public static final DType INT16 = new DType(Kind.INT, 2, ByteOrder.nativeOrder());
+
   /** int32 in native order. */
   public static final DType INT32 = new DType(Kind.INT, 4, ByteOrder.nativeOrder());
+
   /** int64 in native order. */
   public static final DType INT64 = new DType(Kind.INT, 8, ByteOrder.nativeOrder());
+
   /** float16 in native order. */
   public static final DType FLOAT16 = new DType(Kind.FLOAT, 2, ByteOrder.nativeOrder());
+
   /** float32 in native order. */
   public static final DType FLOAT32 = new DType(Kind.FLOAT, 4, ByteOrder.nativeOrder());
+
   /** float64 in native order. */
   public static final DType FLOAT64 = new DType(Kind.FLOAT, 8, ByteOrder.nativeOrder());
 

@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * The sequence of positions (into an epoch's shuffled order) that an epoch visits, and how one rank
- * strides through it. See {@link LoaderState} for the model; this class also computes the plan
- * left for an elastic resume.
+ * strides through it. See {@link LoaderState} for the model; this class also computes the plan left
+ * for an elastic resume.
  */
 final class EpochPlan {
 

@@ -199,7 +199,8 @@ final class GatherRun {
         if (next != null) {
           delivered++;
         }
-        complete = failure == null && next == null && exhausted && delivered == issued && workers == 0;
+        complete =
+            failure == null && next == null && exhausted && delivered == issued && workers == 0;
         terminated = failure != null || complete;
       }
       if (failure != null) {
@@ -219,7 +220,8 @@ final class GatherRun {
   }
 
   /** Fills the pooled buffers of one batch; runs on a gather thread. */
-  static Batch gatherInto(BatchPlanner.Planned p, NpyArray[] fields, BufferPool pool, int batchSize) {
+  static Batch gatherInto(
+      BatchPlanner.Planned p, NpyArray[] fields, BufferPool pool, int batchSize) {
     int n = p.indices().length;
     PooledBuffer[] buffers = new PooledBuffer[fields.length];
     long[][] shapes = new long[fields.length][];

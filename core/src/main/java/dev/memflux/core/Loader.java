@@ -101,7 +101,14 @@ public final class Loader {
   private BatchPlanner planner(LoaderState from) {
     Builder b = settings;
     return new BatchPlanner(
-        b.fields[0].rows(), b.shuffle, b.batchSize, b.dropLast, b.epochs, b.rank, b.worldSize, from);
+        b.fields[0].rows(),
+        b.shuffle,
+        b.batchSize,
+        b.dropLast,
+        b.epochs,
+        b.rank,
+        b.worldSize,
+        from);
   }
 
   /** The pool the batches' buffers come from; its outstanding count is zero when all are closed. */
@@ -281,7 +288,8 @@ public final class Loader {
       for (int f = 0; f < fields.length; f++) {
         Objects.requireNonNull(fields[f], "fields[" + f + "]");
         if (!fields[f].isOpen()) {
-          throw new IllegalArgumentException("field " + f + " (" + fields[f].path() + ") is closed");
+          throw new IllegalArgumentException(
+              "field " + f + " (" + fields[f].path() + ") is closed");
         }
         if (fields[f].rows() != fields[0].rows()) {
           throw new IllegalArgumentException(

@@ -53,7 +53,10 @@ public record LoaderState(
     }
     if (consumed.length != worldSize) {
       throw new IllegalArgumentException(
-          "invalid loader state: " + consumed.length + " consumed counts for worldSize " + worldSize);
+          "invalid loader state: "
+              + consumed.length
+              + " consumed counts for worldSize "
+              + worldSize);
     }
     consumed = consumed.clone();
     planLeftovers = planLeftovers.clone();

@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * number of threads at once. {@link #close()} releases the mapping as soon as no read is in
  * progress; afterwards every method except the metadata accessors throws {@link
  * IllegalStateException}. Buffers returned by {@link #row(long)} share the mapping and, as in
- * Lucene, must not be used after close: that would crash the JVM. A file that shrinks while
- * mapped makes accesses throw {@link NpyAccessException} instead of returning garbage.
+ * Lucene, must not be used after close: that would crash the JVM. A file that shrinks while mapped
+ * makes accesses throw {@link NpyAccessException} instead of returning garbage.
  */
 public final class NpyArray implements AutoCloseable {
 

@@ -4,8 +4,7 @@ import java.nio.ByteBuffer;
 
 /**
  * A lease on one {@link BufferPool} buffer. Close it exactly once when done; closing again does
- * nothing. Using {@link #buffer()} after close is a bug: the memory may already hold another
- * batch.
+ * nothing. Using {@link #buffer()} after close is a bug: the memory may already hold another batch.
  */
 public final class PooledBuffer implements AutoCloseable {
 

@@ -68,7 +68,8 @@ class BigFileStreamingTest {
       }
       out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       double seconds = (System.nanoTime() - started) / 1e9;
-      System.out.printf("BigFile %d MiB %s -Xmx%s: %.1f s, child says: %s%n",
+      System.out.printf(
+          "BigFile %d MiB %s -Xmx%s: %.1f s, child says: %s%n",
           bytes >> 20, order, heap, seconds, out.strip());
       assertThat(done).as("child finished in time: %s", out).isTrue();
       assertThat(p.exitValue()).as("child exit status; output: %s", out).isZero();
@@ -94,28 +95,40 @@ class BigFileStreamingTest {
                 .gatherThreads(2)
                 .prefetch(4)
                 .build();
-        loader.batches()
-            .doOnNext(b -> {
-              try (b) {
-                java.nio.ByteBuffer f = b.field(0);
-                for (int i = 0; i < b.size(); i++) {
-                  if (f.get(i * ROW) != 0) {
-                    marked.incrementAndGet();
+        loader
+            .batches()
+            .doOnNext(
+                b -> {
+                  try (b) {
+                    java.nio.ByteBuffer f = b.field(0);
+                    for (int i = 0; i < b.size(); i++) {
+                      if (f.get(i * ROW) != 0) {
+                        marked.incrementAndGet();
+                      }
+                    }
+                    samples.addAndGet(b.size());
                   }
-                }
-                samples.addAndGet(b.size());
-              }
-            })
+                })
             .blockLast(Duration.ofMinutes(15));
         if (loader.bufferPool().outstanding() != 0) {
           throw new IllegalStateException("outstanding " + loader.bufferPool().outstanding());
         }
       }
       String status = Files.readString(Path.of("/proc/self/status"));
-      System.out.println("samples=" + samples + " marked=" + marked
-          + " VmHWM=" + field(status, "VmHWM") + " VmRSS=" + field(status, "VmRSS")
-          + " RssAnon=" + field(status, "RssAnon") + " RssFile=" + field(status, "RssFile")
-          + " kB");
+      System.out.println(
+          "samples="
+              + samples
+              + " marked="
+              + marked
+              + " VmHWM="
+              + field(status, "VmHWM")
+              + " VmRSS="
+              + field(status, "VmRSS")
+              + " RssAnon="
+              + field(status, "RssAnon")
+              + " RssFile="
+              + field(status, "RssFile")
+              + " kB");
     }
 
     static String field(String status, String name) {

@@ -28,8 +28,14 @@ class LoaderCleanupTest {
   void open() throws Exception {
     x = TestData.features(dir, 3000, 8);
     y = TestData.labels(dir, 3000);
-    loader = Loader.builder(x, y).batchSize(16).shuffle(Shuffle.random(1)).epochs(3)
-        .gatherThreads(2).prefetch(4).build();
+    loader =
+        Loader.builder(x, y)
+            .batchSize(16)
+            .shuffle(Shuffle.random(1))
+            .epochs(3)
+            .gatherThreads(2)
+            .prefetch(4)
+            .build();
   }
 
   @AfterEach
@@ -66,13 +72,14 @@ class LoaderCleanupTest {
     StepVerifier.create(
             closingDiscards(
                 batches()
-                    .doOnNext(b -> {
-                      try (b) {
-                        if (b.sequence() == 7) {
-                          throw new IllegalStateException("boom");
-                        }
-                      }
-                    })))
+                    .doOnNext(
+                        b -> {
+                          try (b) {
+                            if (b.sequence() == 7) {
+                              throw new IllegalStateException("boom");
+                            }
+                          }
+                        })))
         .expectNextCount(7)
         .expectErrorMessage("boom")
         .verify(Duration.ofSeconds(10));
@@ -93,7 +100,9 @@ class LoaderCleanupTest {
             closingDiscards(
                 batches()
                     .concatMap(
-                        b -> Mono.just(b).delayElement(Duration.ofMillis(b.sequence() == 3 ? 500 : 0)),
+                        b ->
+                            Mono.just(b)
+                                .delayElement(Duration.ofMillis(b.sequence() == 3 ? 500 : 0)),
                         1)
                     .timeout(Duration.ofMillis(200))
                     .doOnNext(Batch::close)))
@@ -122,7 +131,8 @@ class LoaderCleanupTest {
     StepVerifier.create(
             closingDiscards(
                 batches()
-                    .flatMap(b -> Mono.just(b).delayElement(Duration.ofMillis(b.sequence() % 3)), 4, 4)
+                    .flatMap(
+                        b -> Mono.just(b).delayElement(Duration.ofMillis(b.sequence() % 3)), 4, 4)
                     .doOnNext(Batch::close)
                     .take(12)))
         .expectNextCount(12)
@@ -139,11 +149,13 @@ class LoaderCleanupTest {
         .then(() -> truncate(x.path()))
         .thenRequest(Long.MAX_VALUE)
         .thenConsumeWhile(b -> true)
-        .expectErrorSatisfies(e -> assertThat(e)
-            .isInstanceOf(StageException.class)
-            .hasMessageContaining("gather stage failed")
-            .hasCauseInstanceOf(NpyAccessException.class)
-            .hasMessageContaining(x.path().toString()))
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isInstanceOf(StageException.class)
+                    .hasMessageContaining("gather stage failed")
+                    .hasCauseInstanceOf(NpyAccessException.class)
+                    .hasMessageContaining(x.path().toString()))
         .verify(Duration.ofSeconds(10));
     TestData.assertAllReturned(sequential.bufferPool());
   }

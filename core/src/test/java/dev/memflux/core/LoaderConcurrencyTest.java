@@ -2,7 +2,6 @@ package dev.memflux.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,11 +27,21 @@ class LoaderConcurrencyTest {
     try (NpyArray x = TestData.features(dir, 2000, WIDTH);
         NpyArray y = TestData.labels(dir, 2000)) {
       Loader a =
-          Loader.builder(x, y).batchSize(7).shuffle(Shuffle.random(11)).epochs(2)
-              .gatherThreads(3).prefetch(3).build();
+          Loader.builder(x, y)
+              .batchSize(7)
+              .shuffle(Shuffle.random(11))
+              .epochs(2)
+              .gatherThreads(3)
+              .prefetch(3)
+              .build();
       Loader b =
-          Loader.builder(x, y).batchSize(16).shuffle(Shuffle.blocks(32, 5)).shard(1, 3)
-              .gatherThreads(2).prefetch(2).build();
+          Loader.builder(x, y)
+              .batchSize(16)
+              .shuffle(Shuffle.blocks(32, 5))
+              .shard(1, 3)
+              .gatherThreads(2)
+              .prefetch(2)
+              .build();
       // The expected order of each, read alone first.
       List<Long> expectedA = TestData.ids(a);
       List<Long> expectedB = TestData.ids(b);
@@ -50,14 +59,15 @@ class LoaderConcurrencyTest {
                 start.await();
                 List<Long> ids = new ArrayList<>();
                 l.batches()
-                    .doOnNext(batch -> {
-                      try (batch) {
-                        // every row of every field is the row its index names
-                        for (long id : TestData.checkContents(batch, WIDTH)) {
-                          ids.add(id);
-                        }
-                      }
-                    })
+                    .doOnNext(
+                        batch -> {
+                          try (batch) {
+                            // every row of every field is the row its index names
+                            for (long id : TestData.checkContents(batch, WIDTH)) {
+                              ids.add(id);
+                            }
+                          }
+                        })
                     .blockLast(Duration.ofSeconds(60));
                 return ids;
               };

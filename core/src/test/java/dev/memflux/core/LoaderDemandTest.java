@@ -57,33 +57,35 @@ class LoaderDemandTest {
   @Test
   void gatheredMinusDeliveredNeverExceedsPrefetchForASlowSubscriber() throws Exception {
     int prefetch = 3;
-    Loader loader =
-        Loader.builder(x, y).batchSize(10).prefetch(prefetch).gatherThreads(2).build();
+    Loader loader = Loader.builder(x, y).batchSize(10).prefetch(prefetch).gatherThreads(2).build();
     AtomicLong delivered = new AtomicLong();
     AtomicLong worst = new AtomicLong();
     CountDownLatch done = new CountDownLatch(1);
-    loader.batches().subscribe(new BaseSubscriber<Batch>() {
-      @Override
-      protected void hookOnSubscribe(Subscription s) {
-        s.request(Long.MAX_VALUE);
-      }
+    loader
+        .batches()
+        .subscribe(
+            new BaseSubscriber<Batch>() {
+              @Override
+              protected void hookOnSubscribe(Subscription s) {
+                s.request(Long.MAX_VALUE);
+              }
 
-      @Override
-      protected void hookOnNext(Batch b) {
-        try (b) {
-          long ahead = loader.gatherMeter().completed() - delivered.incrementAndGet();
-          worst.accumulateAndGet(ahead, Math::max);
-          TimeUnit.MILLISECONDS.sleep(2);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+              @Override
+              protected void hookOnNext(Batch b) {
+                try (b) {
+                  long ahead = loader.gatherMeter().completed() - delivered.incrementAndGet();
+                  worst.accumulateAndGet(ahead, Math::max);
+                  TimeUnit.MILLISECONDS.sleep(2);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
 
-      @Override
-      protected void hookFinally(reactor.core.publisher.SignalType type) {
-        done.countDown();
-      }
-    });
+              @Override
+              protected void hookFinally(reactor.core.publisher.SignalType type) {
+                done.countDown();
+              }
+            });
     assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
     assertThat(delivered.get()).isEqualTo(200);
     assertThat(worst.get()).isLessThanOrEqualTo(prefetch).isPositive();
@@ -95,7 +97,14 @@ class LoaderDemandTest {
     Loader loader = Loader.builder(x, y).batchSize(10).build();
     String caller = Thread.currentThread().getName();
     StepVerifier.create(
-            loader.batches().map(b -> { b.close(); return Thread.currentThread().getName(); }), 0)
+            loader
+                .batches()
+                .map(
+                    b -> {
+                      b.close();
+                      return Thread.currentThread().getName();
+                    }),
+            0)
         .thenRequest(1)
         .assertNext(t -> assertThat(t).startsWith("memflux-gather").isNotEqualTo(caller))
         .thenCancel()

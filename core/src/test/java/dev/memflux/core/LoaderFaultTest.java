@@ -83,8 +83,12 @@ class LoaderFaultTest {
       alive = new ArrayList<>();
       for (Thread t : Thread.getAllStackTraces().keySet()) {
         if (t.getName().startsWith("memflux-") && t.isAlive() && !before.contains(t.getId())) {
-          alive.add(t.getName() + " " + t.getState() + " at "
-              + java.util.Arrays.toString(t.getStackTrace()));
+          alive.add(
+              t.getName()
+                  + " "
+                  + t.getState()
+                  + " at "
+                  + java.util.Arrays.toString(t.getStackTrace()));
         }
       }
       if (alive.isEmpty()) {
@@ -205,11 +209,12 @@ class LoaderFaultTest {
         long n = 1 + random.nextLong(Math.min(perEpoch, 60));
         List<Batch> got = new ArrayList<>();
         closingDiscards(loader.batches().take(n))
-            .doOnNext(b -> {
-              try (b) {
-                TestData.checkContents(b, WIDTH);
-              }
-            })
+            .doOnNext(
+                b -> {
+                  try (b) {
+                    TestData.checkContents(b, WIDTH);
+                  }
+                })
             .doOnNext(got::add)
             .blockLast(WAIT);
         assertThat(got).hasSize((int) n);
@@ -217,8 +222,18 @@ class LoaderFaultTest {
       try {
         TestData.assertAllReturned(loader.bufferPool());
       } catch (AssertionError e) {
-        throw new AssertionError("trial " + trial + " mode " + mode + " " + describe(loader)
-            + ": outstanding " + loader.bufferPool().outstanding() + ", " + e.getMessage(), e);
+        throw new AssertionError(
+            "trial "
+                + trial
+                + " mode "
+                + mode
+                + " "
+                + describe(loader)
+                + ": outstanding "
+                + loader.bufferPool().outstanding()
+                + ", "
+                + e.getMessage(),
+            e);
       }
       assertNoNewMemfluxThreads(threadsBefore);
     }
@@ -253,8 +268,15 @@ class LoaderFaultTest {
   }
 
   static String describe(Loader l) {
-    return "[batchSize=" + l.batchSize() + ", prefetch=" + l.prefetch() + ", gatherThreads="
-        + l.gatherThreads() + ", batchesPerEpoch=" + l.batchesPerEpoch() + "]";
+    return "[batchSize="
+        + l.batchSize()
+        + ", prefetch="
+        + l.prefetch()
+        + ", gatherThreads="
+        + l.gatherThreads()
+        + ", batchesPerEpoch="
+        + l.batchesPerEpoch()
+        + "]";
   }
 
   private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
@@ -269,7 +291,9 @@ class LoaderFaultTest {
 
   // --------------------------------------------------------------------------- injected faults
 
-  /** A blocking-capable scheduler that refuses the {@code failAt}-th task, as a disposed one does. */
+  /**
+   * A blocking-capable scheduler that refuses the {@code failAt}-th task, as a disposed one does.
+   */
   static final class RefusingScheduler implements Scheduler {
     final Scheduler delegate = Schedulers.newBoundedElastic(4, 10_000, "test-gather");
     final AtomicInteger calls = new AtomicInteger();
@@ -317,16 +341,18 @@ class LoaderFaultTest {
         AtomicReference<Throwable> error = new AtomicReference<>();
         AtomicLong count = new AtomicLong();
         closingDiscards(loader.batches())
-            .doOnNext(b -> {
-              try (b) {
-                TestData.checkContents(b, WIDTH);
-                count.incrementAndGet();
-              }
-            })
-            .onErrorResume(e -> {
-              error.set(e);
-              return Mono.empty();
-            })
+            .doOnNext(
+                b -> {
+                  try (b) {
+                    TestData.checkContents(b, WIDTH);
+                    count.incrementAndGet();
+                  }
+                })
+            .onErrorResume(
+                e -> {
+                  error.set(e);
+                  return Mono.empty();
+                })
             .blockLast(WAIT);
         if (error.get() != null) {
           failed++;
@@ -356,14 +382,16 @@ class LoaderFaultTest {
       long failAt = random.nextLong(Math.min(loader.batchesPerEpoch(), 80));
       StepVerifier.create(
               closingDiscards(
-                  loader.batches()
-                      .doOnNext(b -> {
-                        try (b) {
-                          if (b.sequence() == failAt && b.epoch() == 0) {
-                            throw new IllegalStateException("injected at " + failAt);
-                          }
-                        }
-                      })))
+                  loader
+                      .batches()
+                      .doOnNext(
+                          b -> {
+                            try (b) {
+                              if (b.sequence() == failAt && b.epoch() == 0) {
+                                throw new IllegalStateException("injected at " + failAt);
+                              }
+                            }
+                          })))
           .thenConsumeWhile(b -> true)
           .expectErrorMessage("injected at " + failAt)
           .verify(WAIT);
@@ -396,29 +424,38 @@ class LoaderFaultTest {
         Loader loader = truncationLoader(tx, ty, variant);
         AtomicLong seen = new AtomicLong();
         Flux<Batch> flux =
-            loader.batches()
+            loader
+                .batches()
                 .publishOn(consumer, 2)
-                .doOnNext(b -> {
-                  try (b) {
-                    if (seen.incrementAndGet() == 5) {
-                      truncate(tx.path(), 128);
-                    }
-                  }
-                });
+                .doOnNext(
+                    b -> {
+                      try (b) {
+                        if (seen.incrementAndGet() == 5) {
+                          truncate(tx.path(), 128);
+                        }
+                      }
+                    });
         StepVerifier.create(closingDiscards(flux))
             .thenConsumeWhile(b -> true)
-            .expectErrorSatisfies(e -> assertThat(e)
-                .as("variant %d", variant)
-                .isInstanceOf(StageException.class)
-                .hasMessageContaining("gather stage failed")
-                .hasCauseInstanceOf(NpyAccessException.class)
-                .hasMessageContaining(tx.path().toString())
-                .hasMessageContaining("truncated"))
+            .expectErrorSatisfies(
+                e ->
+                    assertThat(e)
+                        .as("variant %d", variant)
+                        .isInstanceOf(StageException.class)
+                        .hasMessageContaining("gather stage failed")
+                        .hasCauseInstanceOf(NpyAccessException.class)
+                        .hasMessageContaining(tx.path().toString())
+                        .hasMessageContaining("truncated"))
             .verify(WAIT);
         TestData.assertAllReturned(loader.bufferPool());
         // the JVM is alive and the array reports the fault again instead of crashing
-        assertThatThrownBy(() -> tx.gather(new long[] {3999}, 0, 1,
-                java.nio.ByteBuffer.allocateDirect((int) tx.rowBytes())))
+        assertThatThrownBy(
+                () ->
+                    tx.gather(
+                        new long[] {3999},
+                        0,
+                        1,
+                        java.nio.ByteBuffer.allocateDirect((int) tx.rowBytes())))
             .isInstanceOf(NpyAccessException.class);
       } finally {
         consumer.dispose();
@@ -439,39 +476,46 @@ class LoaderFaultTest {
         new Dropper("filter+take", f -> f.filter(b -> b.sequence() % 3 == 0).take(4)),
         new Dropper(
             "timeout",
-            f -> f.concatMap(
-                    b -> Mono.just(b).delayElement(Duration.ofMillis(b.sequence() == 4 ? 300 : 0)),
-                    1)
-                .timeout(Duration.ofMillis(100))
-                .onErrorResume(TimeoutException.class, e -> Mono.empty())),
+            f ->
+                f.concatMap(
+                        b ->
+                            Mono.just(b)
+                                .delayElement(Duration.ofMillis(b.sequence() == 4 ? 300 : 0)),
+                        1)
+                    .timeout(Duration.ofMillis(100))
+                    .onErrorResume(TimeoutException.class, e -> Mono.empty())),
         new Dropper("sample", f -> f.sample(Duration.ofMillis(1)).take(5)),
         new Dropper(
             "onBackpressureDrop",
             // the dropped ones never reach a discard hook: the drop consumer closes them
-            f -> f.onBackpressureDrop(Batch::close)
-                .concatMap(b -> Mono.just(b).delayElement(Duration.ofMillis(1)), 1)
-                .take(6)),
+            f ->
+                f.onBackpressureDrop(Batch::close)
+                    .concatMap(b -> Mono.just(b).delayElement(Duration.ofMillis(1)), 1)
+                    .take(6)),
         new Dropper("publishOn queue", f -> f.publishOn(consumer, 8).take(9)),
         new Dropper("limitRate", f -> f.limitRate(3).take(10)),
         new Dropper(
             "flatMap inner cancel",
-            f -> f.flatMap(
-                    b -> Mono.just(b)
-                        .delayElement(Duration.ofMillis(b.sequence() % 4))
-                        .take(Duration.ofMillis(b.sequence() % 2 == 0 ? 0 : 50)),
-                    4)
-                .take(5)),
+            f ->
+                f.flatMap(
+                        b ->
+                            Mono.just(b)
+                                .delayElement(Duration.ofMillis(b.sequence() % 4))
+                                .take(Duration.ofMillis(b.sequence() % 2 == 0 ? 0 : 50)),
+                        4)
+                    .take(5)),
         new Dropper(
             "flatMap inner error",
-            f -> f.flatMap(
-                    b -> b.sequence() == 6
-                        ? Mono.just(b).then(Mono.<Batch>error(new IllegalStateException("inner")))
-                        : Mono.just(b),
-                    4)
-                .onErrorResume(IllegalStateException.class, e -> Mono.empty())),
-        new Dropper(
-            "buffer",
-            f -> f.buffer(3).take(3).concatMapIterable(list -> list)),
+            f ->
+                f.flatMap(
+                        b ->
+                            b.sequence() == 6
+                                ? Mono.just(b)
+                                    .then(Mono.<Batch>error(new IllegalStateException("inner")))
+                                : Mono.just(b),
+                        4)
+                    .onErrorResume(IllegalStateException.class, e -> Mono.empty())),
+        new Dropper("buffer", f -> f.buffer(3).take(3).concatMapIterable(list -> list)),
         new Dropper(
             "switchMap",
             f -> f.switchMap(b -> Mono.just(b).delayElement(Duration.ofMillis(1))).take(3)),
@@ -495,14 +539,16 @@ class LoaderFaultTest {
           List<Long> delivered = new ArrayList<>();
           // The discard hook goes last: it only reaches the operators upstream of it.
           closingDiscards(
-                  loader.batches()
+                  loader
+                      .batches()
                       .transform(d.op())
-                      .doOnNext(b -> {
-                        try (b) {
-                          TestData.checkContents(b, WIDTH);
-                          delivered.add(b.sequence());
-                        }
-                      }))
+                      .doOnNext(
+                          b -> {
+                            try (b) {
+                              TestData.checkContents(b, WIDTH);
+                              delivered.add(b.sequence());
+                            }
+                          }))
               .blockLast(WAIT);
           assertThat(delivered).as(d.name()).isNotEmpty();
           try {
@@ -533,23 +579,28 @@ class LoaderFaultTest {
         // The first inner is slow, so the later, finished ones wait in flatMapSequential's queues
         // when take() cancels.
         closingDiscards(
-                loader.batches()
+                loader
+                    .batches()
                     .flatMapSequential(
-                        b -> Mono.just(b).delayElement(Duration.ofMillis(b.sequence() % 8 == 0 ? 40 : 0)),
+                        b ->
+                            Mono.just(b)
+                                .delayElement(Duration.ofMillis(b.sequence() % 8 == 0 ? 40 : 0)),
                         8)
                     .doOnNext(Batch::close)
                     .take(9))
             .blockLast(WAIT);
         closingDiscards(
-                loader.batches()
+                loader
+                    .batches()
                     .parallel(2)
                     .runOn(rails, 4)
-                    .map(b -> {
-                      if (b.sequence() % 5 == 0) {
-                        sleep(20);
-                      }
-                      return b;
-                    })
+                    .map(
+                        b -> {
+                          if (b.sequence() % 5 == 0) {
+                            sleep(20);
+                          }
+                          return b;
+                        })
                     .sequential(4)
                     .doOnNext(Batch::close)
                     .take(6))
@@ -592,7 +643,9 @@ class LoaderFaultTest {
       assertRejected(() -> Loader.builder(x, y).shard(-1, 2).build(), "rank", "-1");
       assertRejected(() -> Loader.builder(x, y).shard(0, 0).build(), "worldSize", "0");
       assertRejected(
-          () -> Loader.builder(x, shortY).build(), shortY.path().toString(), String.valueOf(ROWS - 1));
+          () -> Loader.builder(x, shortY).build(),
+          shortY.path().toString(),
+          String.valueOf(ROWS - 1));
       assertRejected(() -> Loader.builder().build(), "field");
       assertRejected(
           () -> Loader.builder(x, y).batchSize(Integer.MAX_VALUE).build(),

@@ -65,12 +65,27 @@ class LoaderTest {
   @Test
   void lastPartialBatchIsKeptUnlessDropLast() {
     List<Integer> kept = new ArrayList<>();
-    Loader.builder(x, y).batchSize(300).build().batches()
-        .doOnNext(b -> { kept.add(b.size()); b.close(); })
+    Loader.builder(x, y)
+        .batchSize(300)
+        .build()
+        .batches()
+        .doOnNext(
+            b -> {
+              kept.add(b.size());
+              b.close();
+            })
         .blockLast(Duration.ofSeconds(30));
     List<Integer> dropped = new ArrayList<>();
-    Loader.builder(x, y).batchSize(300).dropLast(true).build().batches()
-        .doOnNext(b -> { dropped.add(b.size()); b.close(); })
+    Loader.builder(x, y)
+        .batchSize(300)
+        .dropLast(true)
+        .build()
+        .batches()
+        .doOnNext(
+            b -> {
+              dropped.add(b.size());
+              b.close();
+            })
         .blockLast(Duration.ofSeconds(30));
     assertThat(kept).containsExactly(300, 300, 300, 100);
     assertThat(dropped).containsExactly(300, 300, 300);
@@ -80,14 +95,18 @@ class LoaderTest {
   void severalEpochsNumberTheirBatchesFromZero() {
     Loader loader = Loader.builder(x, y).batchSize(400).epochs(3).build();
     List<String> seen = new ArrayList<>();
-    loader.batches()
-        .doOnNext(b -> { seen.add(b.epoch() + ":" + b.sequence() + ":" + b.size()); b.close(); })
+    loader
+        .batches()
+        .doOnNext(
+            b -> {
+              seen.add(b.epoch() + ":" + b.sequence() + ":" + b.size());
+              b.close();
+            })
         .blockLast(Duration.ofSeconds(30));
     assertThat(seen)
         .containsExactly(
-            "0:0:400", "0:1:400", "0:2:200",
-            "1:0:400", "1:1:400", "1:2:200",
-            "2:0:400", "2:1:400", "2:2:200");
+            "0:0:400", "0:1:400", "0:2:200", "1:0:400", "1:1:400", "1:2:200", "2:0:400", "2:1:400",
+            "2:2:200");
     assertThat(loader.batchesPerEpoch()).isEqualTo(3);
   }
 
@@ -95,11 +114,21 @@ class LoaderTest {
   void manyGatherThreadsStillDeliverInOrderWithTheSameContents() {
     Loader one = Loader.builder(x, y).batchSize(10).shuffle(Shuffle.random(5)).epochs(2).build();
     Loader four =
-        Loader.builder(x, y).batchSize(10).shuffle(Shuffle.random(5)).epochs(2)
-            .gatherThreads(4).prefetch(8).build();
+        Loader.builder(x, y)
+            .batchSize(10)
+            .shuffle(Shuffle.random(5))
+            .epochs(2)
+            .gatherThreads(4)
+            .prefetch(8)
+            .build();
     List<Long> sequences = new ArrayList<>();
     four.batches()
-        .doOnNext(b -> { checkContents(b, 3); sequences.add(b.epoch() * 1000 + b.sequence()); b.close(); })
+        .doOnNext(
+            b -> {
+              checkContents(b, 3);
+              sequences.add(b.epoch() * 1000 + b.sequence());
+              b.close();
+            })
         .blockLast(Duration.ofSeconds(30));
     assertThat(sequences).isSorted().hasSize(200);
     assertThat(ids(four)).containsExactlyElementsOf(ids(one));
@@ -118,7 +147,8 @@ class LoaderTest {
     b.close();
     b.close();
     TestData.assertAllReturned(loader.bufferPool());
-    assertThatThrownBy(() -> b.field(0)).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> b.field(0))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("closed");
   }
 
@@ -136,7 +166,8 @@ class LoaderTest {
   @Test
   void rejectsBadOptionsNamingOptionAndValue() {
     assertThatThrownBy(() -> Loader.builder(x, y).batchSize(0).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("batchSize must be >= 1, was 0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("batchSize must be >= 1, was 0");
     assertThatThrownBy(() -> Loader.builder(x, y).prefetch(0).build())
         .hasMessage("prefetch must be >= 1, was 0");
     assertThatThrownBy(() -> Loader.builder(x, y).gatherThreads(0).build())

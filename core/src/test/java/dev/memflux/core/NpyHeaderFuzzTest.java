@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Seeded mutations of valid .npy files: the only outcomes are a correct array or an {@link
- * NpyFormatException} naming the file and an offset; never another exception type, a hang or a
- * file left open or mapped.
+ * NpyFormatException} naming the file and an offset; never another exception type, a hang or a file
+ * left open or mapped.
  */
 class NpyHeaderFuzzTest {
 
@@ -43,21 +43,54 @@ class NpyHeaderFuzzTest {
           new Seed(DType.parse(">u2"), true, new long[] {2, 3, 1}, 2));
 
   static final String[] EXTREMES = {
-    "0", "-1", "1", "2147483647", "2147483648", "4294967296", "9223372036854775807",
-    "9223372036854775808", "-9223372036854775808", "18446744073709551616",
-    "99999999999999999999999999999999", "1e308", "1.5", "-0", "0x7fffffffffffffff", "None", "True",
-    "()", "(1,)", "[2]", "'3'", "1_000"
+    "0",
+    "-1",
+    "1",
+    "2147483647",
+    "2147483648",
+    "4294967296",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "18446744073709551616",
+    "99999999999999999999999999999999",
+    "1e308",
+    "1.5",
+    "-0",
+    "0x7fffffffffffffff",
+    "None",
+    "True",
+    "()",
+    "(1,)",
+    "[2]",
+    "'3'",
+    "1_000"
   };
 
   static final String[] DESCRS = {
-    "'<i4'", "'>f8'", "'|u1'", "'<c8'", "'O'", "'<U3'", "'<M8[ns]'", "'<i3'", "'<f16'", "''",
-    "'<<i4'", "'|i4'", "[('a', '<i4')]", "'<V8'", "'S5'", "'<f4' ", "1", "None", "'\\x00'"
+    "'<i4'",
+    "'>f8'",
+    "'|u1'",
+    "'<c8'",
+    "'O'",
+    "'<U3'",
+    "'<M8[ns]'",
+    "'<i3'",
+    "'<f16'",
+    "''",
+    "'<<i4'",
+    "'|i4'",
+    "[('a', '<i4')]",
+    "'<V8'",
+    "'S5'",
+    "'<f4' ",
+    "1",
+    "None",
+    "'\\x00'"
   };
 
   static String headerText(String descr, String fortran, String shape, List<Integer> order) {
-    String[] items = {
-      "'descr': " + descr, "'fortran_order': " + fortran, "'shape': " + shape
-    };
+    String[] items = {"'descr': " + descr, "'fortran_order': " + fortran, "'shape': " + shape};
     StringBuilder s = new StringBuilder("{");
     for (int i : order) {
       s.append(items[i]).append(", ");
@@ -137,8 +170,7 @@ class NpyHeaderFuzzTest {
                       .isLessThanOrEqualTo(bytes.length);
                   long rows = a.rows();
                   ByteBuffer all =
-                      ByteBuffer.allocate(
-                          a.ndim() == 0 ? 8 : (int) (count * a.dtype().itemSize()))
+                      ByteBuffer.allocate(a.ndim() == 0 ? 8 : (int) (count * a.dtype().itemSize()))
                           .order(ByteOrder.nativeOrder());
                   if (a.ndim() > 0 && count > 0) {
                     long[] ids = new long[(int) rows];
@@ -236,12 +268,17 @@ class NpyHeaderFuzzTest {
             dims[d] = EXTREMES[random.nextInt(EXTREMES.length)];
           }
           String shape = "(" + String.join(", ", dims) + (dims.length == 1 ? ",)" : ")");
-          bytes = file(s.major(), headerText("'" + s.dtype().descr() + "'", "False", shape, order), data);
+          bytes =
+              file(
+                  s.major(),
+                  headerText("'" + s.dtype().descr() + "'", "False", shape, order),
+                  data);
           label = "shape " + shape;
         }
         case 5 -> { // other descrs and fortran_order values
           String descr = DESCRS[random.nextInt(DESCRS.length)];
-          String fortran = random.nextBoolean() ? "False" : EXTREMES[random.nextInt(EXTREMES.length)];
+          String fortran =
+              random.nextBoolean() ? "False" : EXTREMES[random.nextInt(EXTREMES.length)];
           bytes = file(s.major(), headerText(descr, fortran, shapeText(s.shape()), order), data);
           label = "descr " + descr + " fortran " + fortran;
         }
@@ -252,8 +289,11 @@ class NpyHeaderFuzzTest {
           label = "preamble byte " + at + " = " + (bytes[at] & 0xff);
         }
         default -> { // structural junk inside the dict
-          String[] junk = {"{", "}", "(", ")", "'", "\"", "\\", ",", ":", "\u00e9", "\n", "#", "\0"};
-          String text = headerText("'" + s.dtype().descr() + "'", "False", shapeText(s.shape()), order);
+          String[] junk = {
+            "{", "}", "(", ")", "'", "\"", "\\", ",", ":", "\u00e9", "\n", "#", "\0"
+          };
+          String text =
+              headerText("'" + s.dtype().descr() + "'", "False", shapeText(s.shape()), order);
           int at = random.nextInt(text.length() + 1);
           text = text.substring(0, at) + junk[random.nextInt(junk.length)] + text.substring(at);
           bytes = file(s.major(), text, data);
@@ -342,7 +382,8 @@ class NpyHeaderFuzzTest {
     // Other JVM threads may open descriptors of their own (class loading, GC logs); a fuzzed file
     // left open is what matters.
     assertThat(openFiles())
-        .as("descriptors of fuzzed files still open (%d before, %d now)",
+        .as(
+            "descriptors of fuzzed files still open (%d before, %d now)",
             fdsBefore, openFileDescriptors())
         .noneMatch(target -> target.contains(dir.resolve("fuzz-").toString()));
     String maps = Files.readString(Path.of("/proc/self/maps"));

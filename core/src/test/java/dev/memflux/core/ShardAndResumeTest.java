@@ -111,18 +111,33 @@ class ShardAndResumeTest {
           int stopAfter = random.nextInt((int) (3 * loader.batchesPerEpoch()) - 1);
           List<Long> before = new ArrayList<>();
           LoaderState[] state = new LoaderState[1];
-          loader.batches().take(stopAfter + 1)
-              .doOnNext(b -> { for (long id : b.indices()) before.add(id); state[0] = b.state(); b.close(); })
+          loader
+              .batches()
+              .take(stopAfter + 1)
+              .doOnNext(
+                  b -> {
+                    for (long id : b.indices()) before.add(id);
+                    state[0] = b.state();
+                    b.close();
+                  })
               .blockLast(Duration.ofSeconds(30));
           LoaderState parsed = LoaderState.parse(state[0].toString());
           assertThat(parsed).isEqualTo(state[0]);
           // other gather settings must not change what remains
-          Loader resumed = base(s).dropLast(dropLast).shard(1, 3).epochs(3)
-              .gatherThreads(3).prefetch(7).build().resumeFrom(parsed);
+          Loader resumed =
+              base(s)
+                  .dropLast(dropLast)
+                  .shard(1, 3)
+                  .epochs(3)
+                  .gatherThreads(3)
+                  .prefetch(7)
+                  .build()
+                  .resumeFrom(parsed);
           List<Long> after = ids(resumed);
           List<Long> joined = new ArrayList<>(before);
           joined.addAll(after);
-          assertThat(joined).as("%s dropLast=%s stop after %d", s, dropLast, stopAfter)
+          assertThat(joined)
+              .as("%s dropLast=%s stop after %d", s, dropLast, stopAfter)
               .containsExactlyElementsOf(full);
           TestData.assertAllReturned(loader.bufferPool());
         }
@@ -148,9 +163,16 @@ class ShardAndResumeTest {
       List<LoaderState> states = new ArrayList<>();
       for (int r = 0; r < oldWorld; r++) {
         Loader rank = base(s).shard(r, oldWorld).build();
-        LoaderState st = rank.batches().take(stops[r])
-            .doOnNext(b -> { for (long id : b.indices()) seen.add(id); b.close(); })
-            .map(Batch::state).blockLast(Duration.ofSeconds(30));
+        LoaderState st =
+            rank.batches()
+                .take(stops[r])
+                .doOnNext(
+                    b -> {
+                      for (long id : b.indices()) seen.add(id);
+                      b.close();
+                    })
+                .map(Batch::state)
+                .blockLast(Duration.ofSeconds(30));
         states.add(LoaderState.parse(st.toString()));
       }
       LoaderState merged = LoaderState.merge(states);
@@ -160,7 +182,8 @@ class ShardAndResumeTest {
       }
       Map<Long, Integer> counts = new HashMap<>();
       seen.forEach(id -> counts.merge(id, 1, Integer::sum));
-      assertThat(counts.keySet()).as("%s: every sample read", s)
+      assertThat(counts.keySet())
+          .as("%s: every sample read", s)
           .containsExactlyInAnyOrderElementsOf(LongStream.range(0, ROWS).boxed().toList());
       long repeats = counts.values().stream().mapToLong(c -> c - 1).sum();
       // only the new world's padding to a multiple of 3 may repeat samples
@@ -171,9 +194,11 @@ class ShardAndResumeTest {
   @Test
   void resumeRejectsStatesThatDoNotFit() {
     Loader loader = base(Shuffle.random(1)).shard(0, 2).build();
-    LoaderState state = loader.batches().take(1).doOnNext(Batch::close).map(Batch::state).blockLast();
+    LoaderState state =
+        loader.batches().take(1).doOnNext(Batch::close).map(Batch::state).blockLast();
     assertThatThrownBy(() -> base(Shuffle.random(2)).shard(0, 2).build().resumeFrom(state))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("random:1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("random:1");
     assertThatThrownBy(() -> base(Shuffle.random(1)).shard(1, 2).build().resumeFrom(state))
         .hasMessageContaining("LoaderState.merge");
     assertThatThrownBy(() -> LoaderState.merge(state))

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class ShuffleTest {
 
@@ -49,7 +49,8 @@ class ShuffleTest {
       }
     }
     double expected = trials / (double) buckets;
-    double chi2 = Arrays.stream(counts).mapToDouble(c -> (c - expected) * (c - expected) / expected).sum();
+    double chi2 =
+        Arrays.stream(counts).mapToDouble(c -> (c - expected) * (c - expected) / expected).sum();
     assertThat(chi2).as("chi-square with 9 degrees of freedom, p=0.001 at 27.9").isLessThan(27.9);
   }
 
@@ -66,8 +67,10 @@ class ShuffleTest {
 
   @Test
   void largeRandomShufflesUseConstantMemory() {
-    assertThat(Shuffle.permutation(Shuffle.MATERIALISE_LIMIT + 1, 1)).isInstanceOf(FeistelOrder.class);
-    assertThat(Shuffle.permutation(Shuffle.MATERIALISE_LIMIT, 1)).isInstanceOf(PermutationOrder.class);
+    assertThat(Shuffle.permutation(Shuffle.MATERIALISE_LIMIT + 1, 1))
+        .isInstanceOf(FeistelOrder.class);
+    assertThat(Shuffle.permutation(Shuffle.MATERIALISE_LIMIT, 1))
+        .isInstanceOf(PermutationOrder.class);
   }
 
   @Test
@@ -77,7 +80,8 @@ class ShuffleTest {
     assertPermutation(order, rows);
     // each run of 400 positions (one window) touches at most 4 blocks of 100 rows
     for (int w = 0; w < 25; w++) {
-      long blocks = Arrays.stream(order, w * 400, w * 400 + 400).map(r -> r / 100).distinct().count();
+      long blocks =
+          Arrays.stream(order, w * 400, w * 400 + 400).map(r -> r / 100).distinct().count();
       assertThat(blocks).isLessThanOrEqualTo(4);
     }
     assertThat(epoch(Shuffle.blocks(100, 4, 3), rows, 1)).isNotEqualTo(order);

@@ -12,8 +12,8 @@ final class Bottleneck {
   private Bottleneck() {}
 
   /**
-   * The verdict, such as {@code "input-bound: augment busy 98% of the time; add workers or
-   * simplify ops"} or {@code "compute-bound: data wait 0.3%"}.
+   * The verdict, such as {@code "input-bound: augment busy 98% of the time; add workers or simplify
+   * ops"} or {@code "compute-bound: data wait 0.3%"}.
    *
    * @param stages upstream first, the training step last
    * @param dataWaitPercent share of training time spent waiting for data

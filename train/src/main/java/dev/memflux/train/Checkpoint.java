@@ -17,9 +17,9 @@ import java.util.Objects;
  * samples not yet trained.
  *
  * <p>{@link #save} writes the parameters with DJL's {@code Model.save(dir, name)} (as {@code
- * name-NNNN.params}, {@code NNNN} the given index) and then, atomically, {@code
- * name.checkpoint} naming that index and holding the {@link LoaderState}. A crash between the two
- * leaves the previous checkpoint intact.
+ * name-NNNN.params}, {@code NNNN} the given index) and then, atomically, {@code name.checkpoint}
+ * naming that index and holding the {@link LoaderState}. A crash between the two leaves the
+ * previous checkpoint intact.
  *
  * <pre>{@code
  * Model model = Model.newInstance("mlp");
@@ -45,7 +45,8 @@ public record Checkpoint(Path dir, String name, int index, LoaderState state) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(state, "state");
     if (name.isEmpty() || name.contains("/") || name.contains("\\")) {
-      throw new IllegalArgumentException("checkpoint name must be a plain file prefix, was '" + name + "'");
+      throw new IllegalArgumentException(
+          "checkpoint name must be a plain file prefix, was '" + name + "'");
     }
     if (index < 0) {
       throw new IllegalArgumentException("checkpoint index must be >= 0, was " + index);
@@ -68,10 +69,12 @@ public record Checkpoint(Path dir, String name, int index, LoaderState state) {
     model.save(dir, name);
     Path tmp = dir.resolve(name + ".checkpoint.tmp");
     Files.writeString(
+        tmp, FORMAT + "\nindex=" + index + "\nstate=" + state + "\n", StandardCharsets.UTF_8);
+    Files.move(
         tmp,
-        FORMAT + "\nindex=" + index + "\nstate=" + state + "\n",
-        StandardCharsets.UTF_8);
-    Files.move(tmp, stateFile(dir, name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        stateFile(dir, name),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
     return checkpoint;
   }
 
@@ -87,7 +90,8 @@ public record Checkpoint(Path dir, String name, int index, LoaderState state) {
         || !lines.get(0).equals(FORMAT)
         || !lines.get(1).startsWith("index=")
         || !lines.get(2).startsWith("state=")) {
-      throw new IOException(file + ": not a memflux checkpoint (expected '" + FORMAT + "', index=, state=)");
+      throw new IOException(
+          file + ": not a memflux checkpoint (expected '" + FORMAT + "', index=, state=)");
     }
     try {
       int index = Integer.parseInt(lines.get(1).substring("index=".length()));
@@ -112,7 +116,13 @@ public record Checkpoint(Path dir, String name, int index, LoaderState state) {
       model.load(dir, name, Map.of("epoch", Integer.toString(checkpoint.index())));
     } catch (MalformedModelException e) {
       throw new IOException(
-          "parameters of checkpoint " + name + " in " + dir + " do not fit the model: " + e.getMessage(), e);
+          "parameters of checkpoint "
+              + name
+              + " in "
+              + dir
+              + " do not fit the model: "
+              + e.getMessage(),
+          e);
     }
     return checkpoint;
   }

@@ -19,12 +19,12 @@ final class DataTypes {
         switch (type.kind()) {
           case BOOL -> DataType.BOOLEAN;
           case UINT -> size == 1 ? DataType.UINT8 : null;
-          case INT -> size == 1
-              ? DataType.INT8
-              : size == 4 ? DataType.INT32 : size == 8 ? DataType.INT64 : null;
-          case FLOAT -> size == 2
-              ? DataType.FLOAT16
-              : size == 4 ? DataType.FLOAT32 : DataType.FLOAT64;
+          case INT ->
+              size == 1
+                  ? DataType.INT8
+                  : size == 4 ? DataType.INT32 : size == 8 ? DataType.INT64 : null;
+          case FLOAT ->
+              size == 2 ? DataType.FLOAT16 : size == 4 ? DataType.FLOAT32 : DataType.FLOAT64;
         };
     if (result == null) {
       throw new IllegalArgumentException(

@@ -14,8 +14,8 @@ import java.util.Map;
  * handed on or closed, and {@link #closeAll()} releases whatever a Reactor queue lost. Closing a
  * batch twice is harmless, so the two mechanisms never conflict.
  *
- * <p>After {@link #closeAll()} the registry is sealed: anything added later (an element that was
- * in flight when the stage stopped) is closed at once.
+ * <p>After {@link #closeAll()} the registry is sealed: anything added later (an element that was in
+ * flight when the stage stopped) is closed at once.
  */
 final class InFlight<T extends AutoCloseable> {
 
@@ -39,8 +39,8 @@ final class InFlight<T extends AutoCloseable> {
   }
 
   /**
-   * Seals the registry and closes every item still in it. Call it only from the thread that
-   * would otherwise be using the items, after it has finished with them.
+   * Seals the registry and closes every item still in it. Call it only from the thread that would
+   * otherwise be using the items, after it has finished with them.
    *
    * @return the first failure while closing, or {@code null}
    */

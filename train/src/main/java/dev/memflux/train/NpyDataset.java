@@ -14,8 +14,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Memory-mapped .npy arrays as a DJL {@link RandomAccessDataset}, for code that trains with
- * {@code EasyTrain.fit} and DJL's own batching: sample {@code i} is row {@code i} of every field.
+ * Memory-mapped .npy arrays as a DJL {@link RandomAccessDataset}, for code that trains with {@code
+ * EasyTrain.fit} and DJL's own batching: sample {@code i} is row {@code i} of every field.
  *
  * <pre>{@code
  * try (NpyArray x = NpyArray.open(Path.of("train_x.npy"));
@@ -28,8 +28,8 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Each record is read with {@link NpyArray#gather}, which handles any byte order and Fortran
- * order, into a fresh direct buffer that the record's NDArray then uses without a further copy.
- * The arrays must stay open while the dataset is used.
+ * order, into a fresh direct buffer that the record's NDArray then uses without a further copy. The
+ * arrays must stay open while the dataset is used.
  */
 public final class NpyDataset extends RandomAccessDataset {
 

@@ -33,15 +33,15 @@ import reactor.core.scheduler.Schedulers;
  * });
  * }</pre>
  *
- * <p><b>Ownership.</b> Each DJL batch has its own {@link NDManager}, a child of the parent
- * manager. On a CPU device the NDArrays are made without a copy: they point into the host batch's
- * pooled direct buffers, so the host batch is closed (its buffers return to the pool) only when
- * the DJL batch is closed. Keep no NDArray of a batch beyond its close; {@code duplicate()} one
- * into another manager to keep it. On a GPU the data is copied to the device during conversion
- * and the host batch is closed at once.
+ * <p><b>Ownership.</b> Each DJL batch has its own {@link NDManager}, a child of the parent manager.
+ * On a CPU device the NDArrays are made without a copy: they point into the host batch's pooled
+ * direct buffers, so the host batch is closed (its buffers return to the pool) only when the DJL
+ * batch is closed. Keep no NDArray of a batch beyond its close; {@code duplicate()} one into
+ * another manager to keep it. On a GPU the data is copied to the device during conversion and the
+ * host batch is closed at once.
  *
- * <p><b>Release.</b> Whoever receives a DJL batch closes it. Batches the stage still holds when
- * the subscription is cancelled or fails are closed by the stage, including those Reactor's queues
+ * <p><b>Release.</b> Whoever receives a DJL batch closes it. Batches the stage still holds when the
+ * subscription is cancelled or fails are closed by the stage, including those Reactor's queues
  * would drop; add {@code doOnDiscard(ai.djl.training.dataset.Batch.class, b -> b.close())}
  * downstream for operators of your own that may drop batches (closing twice is harmless).
  *
@@ -95,11 +95,11 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   }
 
   /**
-   * The conversion, for callers that need the memflux view of each batch and to know when the
-   * stage has released everything it held.
+   * The conversion, for callers that need the memflux view of each batch and to know when the stage
+   * has released everything it held.
    *
-   * @param released run once per subscription, after every batch the stage still held is closed
-   *     and its thread is going away; before the terminal signal on completion and error
+   * @param released run once per subscription, after every batch the stage still held is closed and
+   *     its thread is going away; before the terminal signal on completion and error
    */
   Flux<TensorBatch> convert(Flux<? extends Batch> hostBatches, Runnable released) {
     Objects.requireNonNull(hostBatches, "hostBatches");
@@ -209,8 +209,8 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     }
 
     /**
-     * The device for the NDArrays; default the parent manager's device, which DJL sets to the
-     * first GPU when it finds one and to the CPU otherwise.
+     * The device for the NDArrays; default the parent manager's device, which DJL sets to the first
+     * GPU when it finds one and to the CPU otherwise.
      */
     public Builder device(Device device) {
       this.device = Objects.requireNonNull(device, "device");

@@ -7,8 +7,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Trains a DJL {@link Trainer} on a stream of host batches; the trainer's demand is the only
- * demand on the stream.
+ * Trains a DJL {@link Trainer} on a stream of host batches; the trainer's demand is the only demand
+ * on the stream.
  *
  * <pre>{@code
  * Model model = Model.newInstance("mlp");

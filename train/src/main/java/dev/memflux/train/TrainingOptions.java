@@ -136,7 +136,9 @@ public final class TrainingOptions {
       return c;
     }
 
-    /** The device to put batches on; default the trainer's first device (a GPU when DJL finds one). */
+    /**
+     * The device to put batches on; default the trainer's first device (a GPU when DJL finds one).
+     */
     public Builder device(Device device) {
       Builder c = copy();
       c.device = Objects.requireNonNull(device, "device");
@@ -175,9 +177,8 @@ public final class TrainingOptions {
     }
 
     /**
-     * Meters of the stages before conversion, upstream first, such as {@code
-     * loader.gatherMeter()} and the augmentation stage's meter; they appear in the report and
-     * decide the bottleneck.
+     * Meters of the stages before conversion, upstream first, such as {@code loader.gatherMeter()}
+     * and the augmentation stage's meter; they appear in the report and decide the bottleneck.
      */
     public Builder stageMeters(StageMeter... meters) {
       Builder c = copy();
@@ -210,7 +211,9 @@ public final class TrainingOptions {
     public TrainingOptions build() {
       if (checkpointEvery > 0 && checkpointDir == null) {
         throw new IllegalArgumentException(
-            "checkpointEvery " + checkpointEvery + " needs a checkpoint directory: call checkpoints(dir, name)");
+            "checkpointEvery "
+                + checkpointEvery
+                + " needs a checkpoint directory: call checkpoints(dir, name)");
       }
       return new TrainingOptions(copy());
     }

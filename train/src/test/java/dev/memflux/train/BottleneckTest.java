@@ -29,7 +29,8 @@ class BottleneckTest {
   @Test
   void muchDataWaitWithNoSaturatedStageAdvisesMoreLookahead() {
     List<StageReport> idle =
-        List.of(new StageReport("gather", 1, 10, 0.1, 0.1), new StageReport("train", 1, 10, 0.1, 0.1));
+        List.of(
+            new StageReport("gather", 1, 10, 0.1, 0.1), new StageReport("train", 1, 10, 0.1, 0.1));
     assertThat(Bottleneck.verdict(idle, 40)).contains("no stage is saturated");
   }
 }

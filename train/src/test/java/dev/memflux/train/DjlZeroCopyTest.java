@@ -18,7 +18,9 @@ class DjlZeroCopyTest {
 
   private static ByteBuffer floats(boolean direct, ByteOrder order, float... values) {
     ByteBuffer b =
-        (direct ? ByteBuffer.allocateDirect(values.length * 4) : ByteBuffer.allocate(values.length * 4))
+        (direct
+                ? ByteBuffer.allocateDirect(values.length * 4)
+                : ByteBuffer.allocate(values.length * 4))
             .order(order);
     for (float v : values) {
       b.putFloat(v);

@@ -39,7 +39,8 @@ class NpyDatasetTest {
 
   @Test
   void readsBigEndianFilesInNativeOrder() throws IOException {
-    try (NpyArray big = NpyArray.create(dir.resolve("b.npy"), DType.parse(">f4"), new long[] {3, 2});
+    try (NpyArray big =
+            NpyArray.create(dir.resolve("b.npy"), DType.parse(">f4"), new long[] {3, 2});
         NDManager manager = NDManager.newBaseManager()) {
       big.setDouble(1.5, 2, 1);
       NpyDataset dataset = NpyDataset.builder(big).setSampling(1, false).build();

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.memflux.core.StageException;
 import dev.memflux.core.DType;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.StageException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +53,8 @@ class TensorsTest {
             batch -> {
               try (batch) {
                 assertThat(batch.getSize()).isEqualTo(32);
-                assertThat(batch.getData().singletonOrThrow().getShape()).isEqualTo(new Shape(32, 4));
+                assertThat(batch.getData().singletonOrThrow().getShape())
+                    .isEqualTo(new Shape(32, 4));
                 assertThat(batch.getData().head().getDataType()).isEqualTo(DataType.FLOAT32);
                 assertThat(batch.getLabels().head().getShape()).isEqualTo(new Shape(32));
                 assertThat(batch.getLabels().head().getDataType()).isEqualTo(DataType.INT64);

@@ -95,7 +95,8 @@ class TrainingFaultTest {
           for (BufferPool p : pools) {
             assertThat(p.outstanding()).as("%s: buffers leased", what).isZero();
           }
-          assertThat(trainer.getManager().getManagedArrays()).as("%s: live NDArrays", what)
+          assertThat(trainer.getManager().getManagedArrays())
+              .as("%s: live NDArrays", what)
               .hasSize(arrays);
         });
     for (BufferPool p : pools) {
@@ -103,7 +104,13 @@ class TrainingFaultTest {
     }
   }
 
-  enum Fault { GATHER, AUGMENT, STEP, VALIDATION, CANCEL }
+  enum Fault {
+    GATHER,
+    AUGMENT,
+    STEP,
+    VALIDATION,
+    CANCEL
+  }
 
   @Test
   void faultsAtEveryStageAndCancelsAtRandomPointsReleaseEverything() throws Exception {
@@ -119,10 +126,12 @@ class TrainingFaultTest {
       }
     }
     Model flatModel = Model.newInstance("flat", ai.djl.Device.cpu());
-    flatModel.setBlock(new ai.djl.nn.SequentialBlock()
-        .add(ai.djl.nn.Blocks.batchFlattenBlock())
-        .add(ai.djl.nn.core.Linear.builder().setUnits(Models.CLASSES).build()));
-    try (images; flatModel;
+    flatModel.setBlock(
+        new ai.djl.nn.SequentialBlock()
+            .add(ai.djl.nn.Blocks.batchFlattenBlock())
+            .add(ai.djl.nn.core.Linear.builder().setUnits(Models.CLASSES).build()));
+    try (images;
+        flatModel;
         Trainer trainer = Models.trainer(model);
         Trainer imageTrainer = Models.trainer(flatModel)) {
       int trainerArrays = trainer.getManager().getManagedArrays().size();
@@ -144,55 +153,64 @@ class TrainingFaultTest {
         Loader validation = Loader.builder(data.x, data.y).batchSize(32).build();
         Augment augment =
             Augment.images(ImageLayout.CHW)
-                .map((s, r) -> {
-                  if (fault == Fault.AUGMENT && s.id() == at) {
-                    throw new IllegalStateException("injected augment fault");
-                  }
-                })
+                .map(
+                    (s, r) -> {
+                      if (fault == Fault.AUGMENT && s.id() == at) {
+                        throw new IllegalStateException("injected augment fault");
+                      }
+                    })
                 .parallelism(2);
         AtomicLong gathered = new AtomicLong();
         Flux<Batch> batches =
-            loader.batches()
-                .<Batch>handle((b, sink) -> {
-                  if (fault == Fault.GATHER && gathered.getAndIncrement() == at) {
-                    b.close();
-                    sink.error(new IllegalStateException("injected gather fault"));
-                  } else {
-                    sink.next(b);
-                  }
-                })
+            loader
+                .batches()
+                .<Batch>handle(
+                    (b, sink) -> {
+                      if (fault == Fault.GATHER && gathered.getAndIncrement() == at) {
+                        b.close();
+                        sink.error(new IllegalStateException("injected gather fault"));
+                      } else {
+                        sink.next(b);
+                      }
+                    })
                 .transform(fault == Fault.AUGMENT ? augment : f -> f);
         AtomicLong validated = new AtomicLong();
         TrainingOptions options =
             TrainingOptions.builder()
-                .validation(() -> validation.batches()
-                    .<Batch>handle((b, sink) -> {
-                      if (fault == Fault.VALIDATION && validated.getAndIncrement() == at % 6) {
-                        b.close();
-                        sink.error(new IllegalStateException("injected validation fault"));
-                      } else {
-                        sink.next(b);
-                      }
-                    }))
+                .validation(
+                    () ->
+                        validation
+                            .batches()
+                            .<Batch>handle(
+                                (b, sink) -> {
+                                  if (fault == Fault.VALIDATION
+                                      && validated.getAndIncrement() == at % 6) {
+                                    b.close();
+                                    sink.error(
+                                        new IllegalStateException("injected validation fault"));
+                                  } else {
+                                    sink.next(b);
+                                  }
+                                }))
                 .build();
         AtomicReference<Throwable> error = new AtomicReference<>();
         AtomicReference<TrainingReport> report = new AtomicReference<>();
         if (fault == Fault.CANCEL) {
-          Disposable d = Training.fit(t, batches, options)
-              .subscribe(report::set, error::set);
+          Disposable d = Training.fit(t, batches, options).subscribe(report::set, error::set);
           Thread.sleep(random.nextInt(15));
           d.dispose();
         } else if (fault == Fault.STEP) {
           // the step fails through a listener, as a NaN check or a failing optimizer would
           AtomicLong steps = new AtomicLong();
-          TrainingListenerAdapter failing = new TrainingListenerAdapter() {
-            @Override
-            public void onTrainingBatch(Trainer t, BatchData batchData) {
-              if (steps.getAndIncrement() == at) {
-                throw new IllegalStateException("injected step fault");
-              }
-            }
-          };
+          TrainingListenerAdapter failing =
+              new TrainingListenerAdapter() {
+                @Override
+                public void onTrainingBatch(Trainer t, BatchData batchData) {
+                  if (steps.getAndIncrement() == at) {
+                    throw new IllegalStateException("injected step fault");
+                  }
+                }
+              };
           try (Trainer failingTrainer = Models.trainer(Models.mlp(), failing)) {
             int failingArrays = failingTrainer.getManager().getManagedArrays().size();
             try {
@@ -200,11 +218,13 @@ class TrainingFaultTest {
             } catch (RuntimeException e) {
               error.set(e);
             }
-            assertThat(error.get()).as(what).isInstanceOf(StageException.class)
+            assertThat(error.get())
+                .as(what)
+                .isInstanceOf(StageException.class)
                 .hasMessageContaining("train stage failed")
                 .hasMessageContaining("injected step fault");
-            assertReleased(what, failingTrainer, failingArrays, loader.bufferPool(),
-                validation.bufferPool());
+            assertReleased(
+                what, failingTrainer, failingArrays, loader.bufferPool(), validation.bufferPool());
             failingTrainer.getModel().close();
           }
           assertNoNewMemfluxThreads(threadsBefore, what);
@@ -218,21 +238,26 @@ class TrainingFaultTest {
         }
         switch (fault) {
           // injected by an operator of the test's own between loader and training: passed as is
-          case GATHER -> assertThat(error.get()).as(what)
-              .hasMessageContaining("injected gather fault");
+          case GATHER ->
+              assertThat(error.get()).as(what).hasMessageContaining("injected gather fault");
           case AUGMENT -> {
-            assertThat(error.get()).as(what).isInstanceOf(AugmentException.class)
+            assertThat(error.get())
+                .as(what)
+                .isInstanceOf(AugmentException.class)
                 .hasMessageContaining("augment stage failed on op map(")
                 .hasMessageContaining("sample " + at)
                 .hasRootCauseMessage("injected augment fault");
           }
-          case VALIDATION -> assertThat(error.get()).as(what).isInstanceOf(StageException.class)
-              .hasMessageContaining("validation stage failed on the batches after epoch")
-              .hasMessageContaining("injected validation fault");
-          default -> { }
+          case VALIDATION ->
+              assertThat(error.get())
+                  .as(what)
+                  .isInstanceOf(StageException.class)
+                  .hasMessageContaining("validation stage failed on the batches after epoch")
+                  .hasMessageContaining("injected validation fault");
+          default -> {}
         }
-        assertReleased(what, t, arrays, loader.bufferPool(), validation.bufferPool(),
-            augment.bufferPool());
+        assertReleased(
+            what, t, arrays, loader.bufferPool(), validation.bufferPool(), augment.bufferPool());
         assertNoNewMemfluxThreads(threadsBefore, what);
       }
     }
@@ -269,12 +294,16 @@ class TrainingFaultTest {
       int arrays = trainer.getManager().getManagedArrays().size();
       for (int trial = 0; trial < 60; trial++) {
         Loader loader =
-            Loader.builder(data.x, data.y).batchSize(1 + random.nextInt(16))
-                .shuffle(Shuffle.random(trial)).prefetch(1 + random.nextInt(3)).build();
-        Tensors tensors = Tensors.builder(trainer.getManager())
-            .batchesAhead(1 + random.nextInt(3)).build();
+            Loader.builder(data.x, data.y)
+                .batchSize(1 + random.nextInt(16))
+                .shuffle(Shuffle.random(trial))
+                .prefetch(1 + random.nextInt(3))
+                .build();
+        Tensors tensors =
+            Tensors.builder(trainer.getManager()).batchesAhead(1 + random.nextInt(3)).build();
         long n = 1 + random.nextLong(10);
-        loader.batches()
+        loader
+            .batches()
             .transform(tensors)
             .take(n)
             .doOnNext(ai.djl.training.dataset.Batch::close)

@@ -7,9 +7,9 @@ import ai.djl.Model;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.EarlyStoppingListener.EarlyStoppedException;
 import ai.djl.training.listener.TrainingListenerAdapter;
-import dev.memflux.core.StageException;
 import dev.memflux.core.Batch;
 import dev.memflux.core.Loader;
+import dev.memflux.core.StageException;
 import dev.memflux.core.StageMeter;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -75,19 +75,25 @@ class TrainingTest {
       assertThat(report).isNotNull();
       assertThat(report.stoppedEarly()).isFalse();
       assertThat(report.epochs()).extracting(EpochReport::epoch).containsExactly(0L, 1L, 2L);
-      assertThat(report.epochs()).allSatisfy(e -> {
-        assertThat(e.batches()).isEqualTo(16);
-        assertThat(e.samples()).isEqualTo(512);
-        assertThat(e.samplesPerSecond()).isPositive();
-        assertThat(e.dataWaitSeconds()).isBetween(0.0, e.seconds());
-        assertThat(e.validationAccuracy()).isBetween(0.0, 1.0);
-      });
+      assertThat(report.epochs())
+          .allSatisfy(
+              e -> {
+                assertThat(e.batches()).isEqualTo(16);
+                assertThat(e.samples()).isEqualTo(512);
+                assertThat(e.samplesPerSecond()).isPositive();
+                assertThat(e.dataWaitSeconds()).isBetween(0.0, e.seconds());
+                assertThat(e.validationAccuracy()).isBetween(0.0, 1.0);
+              });
       assertThat(report.lastEpoch().trainAccuracy()).isGreaterThan(0.8);
       assertThat(report.lastEpoch().validationAccuracy()).isGreaterThan(0.8);
       assertThat(report.lastEpoch().loss()).isLessThan(report.epochs().get(0).loss());
-      assertThat(report.stages()).extracting(StageReport::name).containsExactly("gather", "convert", "train");
+      assertThat(report.stages())
+          .extracting(StageReport::name)
+          .containsExactly("gather", "convert", "train");
       assertThat(report.stages()).allSatisfy(s -> assertThat(s.batches()).isEqualTo(48));
-      assertThat(report.inFlight()).isNotEmpty().allSatisfy(s -> assertThat(s.inFlight()).hasSize(2));
+      assertThat(report.inFlight())
+          .isNotEmpty()
+          .allSatisfy(s -> assertThat(s.inFlight()).hasSize(2));
       assertThat(report.bottleneck()).containsAnyOf("compute-bound", "input-bound");
       assertThat(report.summary()).contains("epoch 2:", "stage train:");
       assertReleased(loader, trainer, arrays);
@@ -110,7 +116,8 @@ class TrainingTest {
         };
     try (Trainer trainer = Models.trainer(model, failing)) {
       int arrays = trainer.getManager().getManagedArrays().size();
-      StepVerifier.create(Training.fit(trainer, loader.batches(), TrainingOptions.builder().build()))
+      StepVerifier.create(
+              Training.fit(trainer, loader.batches(), TrainingOptions.builder().build()))
           .expectErrorSatisfies(
               e ->
                   assertThat(e)
@@ -208,7 +215,8 @@ class TrainingTest {
           .startsWith("input-bound")
           .contains("augment busy")
           .endsWith("add workers or simplify ops");
-      assertThat(report.stages()).extracting(StageReport::name)
+      assertThat(report.stages())
+          .extracting(StageReport::name)
           .containsExactly("gather", "augment", "convert", "train");
     }
     Eventually.within(TIMEOUT, () -> assertThat(loader.bufferPool().outstanding()).isZero());
