@@ -26,8 +26,8 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /**
- * Draws the charts of a training report as PNG files with JFreeChart: loss and accuracy per
- * epoch, each stage's rate and the batches in flight over time, and the data wait per epoch.
+ * Draws the charts of a training report as PNG files with JFreeChart: loss and accuracy per epoch,
+ * each stage's rate and the batches in flight over time, and the data wait per epoch.
  */
 final class Charts {
 
@@ -200,8 +200,7 @@ final class Charts {
     renderer.setSeriesPaint(0, PALETTE[0]);
     renderer.setShadowVisible(false);
     renderer.setBarPainter(new StandardXYBarPainter());
-    JFreeChart chart =
-        chart("Data wait per epoch", new XYPlot(data, epochAxis(), y, renderer));
+    JFreeChart chart = chart("Data wait per epoch", new XYPlot(data, epochAxis(), y, renderer));
     chart.removeLegend();
     return chart;
   }

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
       InspectCommand.class,
       ConvertCommand.class,
       TrainCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      SoakCommand.class
     })
 public final class Main implements Callable<Integer> {
 

@@ -6,10 +6,9 @@ import ai.djl.training.listener.TrainingListenerAdapter;
 import java.util.Map;
 
 /**
- * Feeds a {@link ProgressPrinter} from DJL's training events: the running loss after each batch
- * and the epoch's evaluations at its end. Register it after {@code TrainingListener.Defaults}, so
- * the evaluator listener has already updated the loss and closed the epoch when this one reads
- * them.
+ * Feeds a {@link ProgressPrinter} from DJL's training events: the running loss after each batch and
+ * the epoch's evaluations at its end. Register it after {@code TrainingListener.Defaults}, so the
+ * evaluator listener has already updated the loss and closed the epoch when this one reads them.
  */
 final class ProgressListener extends TrainingListenerAdapter {
 
@@ -28,7 +27,11 @@ final class ProgressListener extends TrainingListenerAdapter {
    * @param batchesPerEpoch batches in a full epoch
    */
   ProgressListener(
-      StepClock clock, ProgressPrinter printer, long firstEpoch, long epochs, long batchesPerEpoch) {
+      StepClock clock,
+      ProgressPrinter printer,
+      long firstEpoch,
+      long epochs,
+      long batchesPerEpoch) {
     this.clock = clock;
     this.printer = printer;
     this.epoch = firstEpoch;
@@ -63,14 +66,7 @@ final class ProgressListener extends TrainingListenerAdapter {
 
   private ProgressPrinter.Progress progress(double loss, double seconds) {
     return new ProgressPrinter.Progress(
-        epoch,
-        epochs,
-        batch,
-        batchesPerEpoch,
-        samples,
-        seconds,
-        clock.epochWaitSeconds(),
-        loss);
+        epoch, epochs, batch, batchesPerEpoch, samples, seconds, clock.epochWaitSeconds(), loss);
   }
 
   private static double value(Map<String, Float> evaluations, String key) {

@@ -42,17 +42,18 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code memflux soak --minutes N}: trains a small model for N minutes, epoch after epoch, through
- * the whole pipeline (loader, augmentation, {@link Training#fit}), sampling heap used (after a
- * GC), direct memory, resident set size and thread count every few seconds. Prints a table and
- * the growth of each figure after warm-up (the first 20% of the run); exits with 1 when any grew
- * by more than 5% (and by more than 8 MiB, or one thread: below that it is noise), which is how a
- * slow leak shows up long before it crashes a job that runs for days.
+ * the whole pipeline (loader, augmentation, {@link Training#fit}), sampling heap used (after a GC),
+ * direct memory, resident set size and thread count every few seconds. Prints a table and the
+ * growth of each figure after warm-up (the first 20% of the run); exits with 1 when any grew by
+ * more than 5% (and by more than 8 MiB, or one thread: below that it is noise), which is how a slow
+ * leak shows up long before it crashes a job that runs for days.
  */
 @Command(
     name = "soak",
     mixinStandardHelpOptions = true,
-    description = "Train a small model for N minutes through the full pipeline and check that"
-        + " heap, direct memory, RSS and threads stay flat.")
+    description =
+        "Train a small model for N minutes through the full pipeline and check that"
+            + " heap, direct memory, RSS and threads stay flat.")
 public final class SoakCommand implements Callable<Integer> {
 
   static final double MAX_GROWTH_PERCENT = 5.0;
@@ -71,13 +72,22 @@ public final class SoakCommand implements Callable<Integer> {
   @Option(names = "--seconds", hidden = true, description = "run length in seconds (tests)")
   Double seconds;
 
-  @Option(names = "--interval-ms", hidden = true, defaultValue = "5000",
+  @Option(
+      names = "--interval-ms",
+      hidden = true,
+      defaultValue = "5000",
       description = "sampling interval in milliseconds")
   long intervalMillis;
 
   /** One row of the table. */
-  record Sample(double seconds, long heapBytes, long directBytes, long rssBytes, int threads,
-      long epochs, long batches) {}
+  record Sample(
+      double seconds,
+      long heapBytes,
+      long directBytes,
+      long rssBytes,
+      int threads,
+      long epochs,
+      long batches) {}
 
   @Override
   public Integer call() throws Exception {
@@ -94,18 +104,20 @@ public final class SoakCommand implements Callable<Integer> {
     try (NpyArray x = images(dir.resolve("x.npy"));
         NpyArray y = labels(dir.resolve("y.npy"), x);
         Model model = Model.newInstance("soak", Device.cpu())) {
-      model.setBlock(new SequentialBlock()
-          .add(Blocks.batchFlattenBlock())
-          .add(Linear.builder().setUnits(64).build())
-          .add(Activation.reluBlock())
-          .add(Linear.builder().setUnits(CLASSES).build()));
+      model.setBlock(
+          new SequentialBlock()
+              .add(Blocks.batchFlattenBlock())
+              .add(Linear.builder().setUnits(64).build())
+              .add(Activation.reluBlock())
+              .add(Linear.builder().setUnits(CLASSES).build()));
       DefaultTrainingConfig config =
           new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
               .optDevices(new Device[] {Device.cpu()})
               .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build());
       try (Trainer trainer = model.newTrainer(config)) {
         trainer.initialize(new Shape(1, 1, SIDE, SIDE));
-        out.printf("%8s %9s %10s %8s %8s %8s %9s%n",
+        out.printf(
+            "%8s %9s %10s %8s %8s %8s %9s%n",
             "time_s", "heap_MB", "direct_MB", "rss_MB", "threads", "epochs", "batches");
         out.flush();
         long start = System.nanoTime();
@@ -118,8 +130,15 @@ public final class SoakCommand implements Callable<Integer> {
           if (now >= nextSample) {
             Sample s = sample((now - start) / 1e9, epochs, batches);
             samples.add(s);
-            out.printf("%8.1f %9.1f %10.1f %8.1f %8d %8d %9d%n", s.seconds(), mb(s.heapBytes()),
-                mb(s.directBytes()), mb(s.rssBytes()), s.threads(), s.epochs(), s.batches());
+            out.printf(
+                "%8.1f %9.1f %10.1f %8.1f %8d %8d %9d%n",
+                s.seconds(),
+                mb(s.heapBytes()),
+                mb(s.directBytes()),
+                mb(s.rssBytes()),
+                s.threads(),
+                s.epochs(),
+                s.batches());
             out.flush();
             nextSample += intervalMillis * 1_000_000L;
           }
@@ -128,22 +147,38 @@ public final class SoakCommand implements Callable<Integer> {
           }
           // A fresh pipeline each round (one epoch): per-subscription threads, pools and
           // managers come and go, which is where a leak would build up.
-          Loader loader = Loader.builder(x, y).batchSize(64).shuffle(Shuffle.random(round))
-              .epochs(1).prefetch(4).gatherThreads(2).build();
-          Augment augment = Augment.images(ImageLayout.CHW).toFloat(1 / 255f)
-              .horizontalFlip(0.5).rotate(10).seed(round).parallelism(2);
+          Loader loader =
+              Loader.builder(x, y)
+                  .batchSize(64)
+                  .shuffle(Shuffle.random(round))
+                  .epochs(1)
+                  .prefetch(4)
+                  .gatherThreads(2)
+                  .build();
+          Augment augment =
+              Augment.images(ImageLayout.CHW)
+                  .toFloat(1 / 255f)
+                  .horizontalFlip(0.5)
+                  .rotate(10)
+                  .seed(round)
+                  .parallelism(2);
           TrainingReport report =
-              Training.fit(trainer, loader.batches().transform(augment)
-                      .doOnDiscard(Batch.class, Batch::close),
-                  TrainingOptions.builder().sampleInterval(Duration.ofSeconds(1)).build())
+              Training.fit(
+                      trainer,
+                      loader.batches().transform(augment).doOnDiscard(Batch.class, Batch::close),
+                      TrainingOptions.builder().sampleInterval(Duration.ofSeconds(1)).build())
                   .block(Duration.ofMinutes(5));
           if (report == null) {
             throw new IllegalStateException("round " + round + " ended without a report");
           }
           if (loader.bufferPool().outstanding() != 0 || augment.bufferPool().outstanding() != 0) {
-            throw new IllegalStateException("round " + round + " left buffers leased: loader "
-                + loader.bufferPool().outstanding() + ", augment "
-                + augment.bufferPool().outstanding());
+            throw new IllegalStateException(
+                "round "
+                    + round
+                    + " left buffers leased: loader "
+                    + loader.bufferPool().outstanding()
+                    + ", augment "
+                    + augment.bufferPool().outstanding());
           }
           epochs += report.epochs().size();
           batches += report.epochs().stream().mapToLong(e -> e.batches()).sum();
@@ -160,8 +195,10 @@ public final class SoakCommand implements Callable<Integer> {
   static int verdict(List<Sample> samples, PrintWriter out) {
     int from = (int) Math.ceil(samples.size() * WARM_UP);
     if (samples.size() - from < 2) {
-      out.println("verdict: FAIL (too few samples after warm-up: " + samples.size()
-          + "; run longer or sample more often)");
+      out.println(
+          "verdict: FAIL (too few samples after warm-up: "
+              + samples.size()
+              + "; run longer or sample more often)");
       out.flush();
       return 1;
     }
@@ -182,22 +219,26 @@ public final class SoakCommand implements Callable<Integer> {
       ok &= growth[k] <= MAX_GROWTH_PERCENT || b - a <= NOISE_FLOOR[k];
     }
     out.println(line);
-    out.println(ok
-        ? "verdict: PASS (no figure grew more than " + MAX_GROWTH_PERCENT + "% beyond noise)"
-        : "verdict: FAIL (a figure grew more than " + MAX_GROWTH_PERCENT
-            + "% and more than 8 MiB or 1 thread)");
+    out.println(
+        ok
+            ? "verdict: PASS (no figure grew more than " + MAX_GROWTH_PERCENT + "% beyond noise)"
+            : "verdict: FAIL (a figure grew more than "
+                + MAX_GROWTH_PERCENT
+                + "% and more than 8 MiB or 1 thread)");
     out.flush();
     return ok ? 0 : 1;
   }
 
   private static double mean(List<Sample> samples, int figure) {
     return samples.stream()
-        .mapToDouble(s -> switch (figure) {
-          case 0 -> s.heapBytes();
-          case 1 -> s.directBytes();
-          case 2 -> s.rssBytes();
-          default -> s.threads();
-        })
+        .mapToDouble(
+            s ->
+                switch (figure) {
+                  case 0 -> s.heapBytes();
+                  case 1 -> s.directBytes();
+                  case 2 -> s.rssBytes();
+                  default -> s.threads();
+                })
         .average()
         .orElse(0);
   }

@@ -14,8 +14,8 @@ import dev.memflux.core.StageMeter;
  * "forward"} with the forward pass's duration as it ends, {@code "step"} as the optimizer step
  * ends. The time from the end of one step to the start of the next forward pass is the data wait,
  * as {@code Training.fit} counts it. Nothing is stored per batch, so a long run does not grow the
- * metrics without bound. All calls come from the training thread; {@link #meter()} may be read
- * from any thread.
+ * metrics without bound. All calls come from the training thread; {@link #meter()} may be read from
+ * any thread.
  */
 final class StepClock extends Metrics {
 

@@ -22,10 +22,10 @@ import picocli.CommandLine.Spec;
  * memflux train --resume ckpt/ --epochs 10        # the epochs the checkpoint has not trained
  * </pre>
  *
- * <p>The first line names the dataset; then progress (a bar on a terminal, a line per quarter
- * epoch otherwise) and a line per epoch; then the verdict on the bottleneck. With {@code --json}
- * the last line is one JSON object ({@link TrainSummary}). Bad options or input print one line on
- * stderr and exit with status 2.
+ * <p>The first line names the dataset; then progress (a bar on a terminal, a line per quarter epoch
+ * otherwise) and a line per epoch; then the verdict on the bottleneck. With {@code --json} the last
+ * line is one JSON object ({@link TrainSummary}). Bad options or input print one line on stderr and
+ * exit with status 2.
  */
 @Command(
     name = "train",
@@ -54,7 +54,8 @@ public final class TrainCommand implements Callable<Integer> {
       names = "--model",
       paramLabel = "mlp|cnn",
       defaultValue = "mlp",
-      description = "mlp: 256-128 hidden units; cnn: two conv layers with pooling. Default: ${DEFAULT-VALUE}")
+      description =
+          "mlp: 256-128 hidden units; cnn: two conv layers with pooling. Default: ${DEFAULT-VALUE}")
   private String model;
 
   @Option(names = "--epochs", defaultValue = "5", description = "Default: ${DEFAULT-VALUE}")
@@ -78,7 +79,8 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--workers",
-      description = "Gather threads and augmentation threads. Default: one per CPU (${DEFAULT-VALUE})")
+      description =
+          "Gather threads and augmentation threads. Default: one per CPU (${DEFAULT-VALUE})")
   private int workers = Runtime.getRuntime().availableProcessors();
 
   @Option(
@@ -139,8 +141,7 @@ public final class TrainCommand implements Callable<Integer> {
     DataSource.Dataset dataset = source.resolve(data);
     out.println(dataset.description());
     out.flush();
-    TrainOutcome outcome =
-        TrainingJob.run(settings, dataset, ProgressPrinter.forConsole(out));
+    TrainOutcome outcome = TrainingJob.run(settings, dataset, ProgressPrinter.forConsole(out));
     TrainSummary summary = TrainSummary.of(outcome);
     out.println(
         String.format(
@@ -165,7 +166,15 @@ public final class TrainCommand implements Callable<Integer> {
   private TrainSettings settings() {
     try {
       return new TrainSettings(
-          model, epochs, batchSize, learningRate, augment, workers, prefetch, seed, checkpoint,
+          model,
+          epochs,
+          batchSize,
+          learningRate,
+          augment,
+          workers,
+          prefetch,
+          seed,
+          checkpoint,
           resume);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, null);

@@ -41,7 +41,10 @@ public record TrainSettings(
     require(epochs >= 1, "--epochs", epochs, ">= 1");
     require(batchSize >= 1, "--batch-size", batchSize, ">= 1");
     require(
-        learningRate > 0 && Float.isFinite(learningRate), "--lr", learningRate, "a positive number");
+        learningRate > 0 && Float.isFinite(learningRate),
+        "--lr",
+        learningRate,
+        "a positive number");
     require(workers >= 1, "--workers", workers, ">= 1");
     require(prefetch >= 1, "--prefetch", prefetch, ">= 1");
   }

@@ -3,8 +3,8 @@ package dev.memflux.samples;
 import java.util.Locale;
 
 /**
- * The headline figures of a {@code memflux train} run: its {@code --json} line, and the summary
- * in {@code report.json}.
+ * The headline figures of a {@code memflux train} run: its {@code --json} line, and the summary in
+ * {@code report.json}.
  *
  * <pre>
  * {"dataset":"Fashion-MNIST (...)","model":"mlp","epochs":5,"test_accuracy":0.8712,

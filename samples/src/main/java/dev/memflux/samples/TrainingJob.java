@@ -115,9 +115,7 @@ final class TrainingJob {
             new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .addEvaluator(new Accuracy())
                 .optOptimizer(
-                    Optimizer.adam()
-                        .optLearningRateTracker(learningRate(settings, loader))
-                        .build())
+                    Optimizer.adam().optLearningRateTracker(learningRate(settings, loader)).build())
                 .addTrainingListeners(TrainingListener.Defaults.basic())
                 .addTrainingListeners(
                     new ProgressListener(
@@ -134,8 +132,7 @@ final class TrainingJob {
           }
           RateSampler rates =
               new RateSampler(
-                  List.of(loader.gatherMeter(), trainImages.meter(), clock.meter()),
-                  RATE_INTERVAL);
+                  List.of(loader.gatherMeter(), trainImages.meter(), clock.meter()), RATE_INTERVAL);
           TrainingReport report;
           try (rates) {
             clock.startEpoch();
@@ -171,8 +168,8 @@ final class TrainingJob {
   /**
    * One PyTorch compute thread unless the user set {@value #TORCH_THREADS}: PyTorch's OpenMP
    * threads spin while they wait for work, and on a small machine they take the cores the gather
-   * and augmentation threads need. Measured on 2 cores with an MLP: 1 thread trains about ten
-   * times faster than the default of one per core. Takes effect only before the engine starts.
+   * and augmentation threads need. Measured on 2 cores with an MLP: 1 thread trains about ten times
+   * faster than the default of one per core. Takes effect only before the engine starts.
    */
   private static void limitTorchThreads() {
     if (System.getProperty(TORCH_THREADS) == null) {
@@ -199,8 +196,7 @@ final class TrainingJob {
   }
 
   private static TrainingReport fit(
-      Trainer trainer, Loader loader, Augment augment, TrainingOptions options)
-      throws IOException {
+      Trainer trainer, Loader loader, Augment augment, TrainingOptions options) throws IOException {
     try {
       return Training.fit(trainer, loader.batches().transform(augment), options).block();
     } catch (RuntimeException e) {
@@ -212,8 +208,7 @@ final class TrainingJob {
     }
   }
 
-  private static Checkpoint loadCheckpoint(Model model, TrainSettings settings)
-      throws IOException {
+  private static Checkpoint loadCheckpoint(Model model, TrainSettings settings) throws IOException {
     Path dir = settings.resume();
     String name = settings.model();
     if (!Files.isRegularFile(dir.resolve(name + ".checkpoint"))) {

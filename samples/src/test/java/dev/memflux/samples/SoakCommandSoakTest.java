@@ -8,7 +8,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** A short run of {@code memflux soak}: the table, the growth line and a verdict that matches the exit. */
+/**
+ * A short run of {@code memflux soak}: the table, the growth line and a verdict that matches the
+ * exit.
+ */
 class SoakCommandSoakTest {
 
   @Test
@@ -26,14 +29,18 @@ class SoakCommandSoakTest {
     assertThat(text).contains("time_s", "heap_MB", "direct_MB", "rss_MB", "threads", "epochs");
     long rows = text.lines().filter(l -> l.matches("\\s+\\d+\\.\\d\\s+.*")).count();
     assertThat(rows).as("sample rows in:%n%s", text).isGreaterThanOrEqualTo(3);
-    assertThat(text).containsPattern(
-        "growth after warm-up \\(first 20%\\): heap [+-]\\d+\\.\\d% direct [+-]\\d+\\.\\d%"
-            + " rss [+-]\\d+\\.\\d% threads [+-]\\d+\\.\\d%");
+    assertThat(text)
+        .containsPattern(
+            "growth after warm-up \\(first 20%\\): heap [+-]\\d+\\.\\d% direct [+-]\\d+\\.\\d%"
+                + " rss [+-]\\d+\\.\\d% threads [+-]\\d+\\.\\d%");
     assertThat(text).containsPattern("verdict: (PASS|FAIL)");
     assertThat(status).isEqualTo(text.contains("verdict: PASS") ? 0 : 1);
     // the last row has trained: epochs and batches went up
-    String last = text.lines().filter(l -> l.matches("\\s+\\d+\\.\\d\\s+.*")).reduce((a, b) -> b)
-        .orElseThrow();
+    String last =
+        text.lines()
+            .filter(l -> l.matches("\\s+\\d+\\.\\d\\s+.*"))
+            .reduce((a, b) -> b)
+            .orElseThrow();
     assertThat(Long.parseLong(last.trim().split("\\s+")[5])).isPositive();
   }
 
@@ -51,18 +58,28 @@ class SoakCommandSoakTest {
     assertThat(out.toString()).contains("rss +", "verdict: FAIL").contains("heap +0.0%");
 
     StringWriter flatOut = new StringWriter();
-    List<SoakCommand.Sample> flat = growing.stream()
-        .map(s -> new SoakCommand.Sample(s.seconds(), 100 * mib, 10 * mib, 100 * mib, 12, 0, 0))
-        .toList();
+    List<SoakCommand.Sample> flat =
+        growing.stream()
+            .map(s -> new SoakCommand.Sample(s.seconds(), 100 * mib, 10 * mib, 100 * mib, 12, 0, 0))
+            .toList();
     assertThat(SoakCommand.verdict(flat, new PrintWriter(flatOut))).isZero();
     assertThat(flatOut.toString()).contains("verdict: PASS");
 
     // +100% of a 1 MiB idle pool is one buffer, not a leak: below the noise floor
     StringWriter smallOut = new StringWriter();
-    List<SoakCommand.Sample> small = growing.stream()
-        .map(s -> new SoakCommand.Sample(s.seconds(), 100 * mib,
-            s.seconds() < 10 ? mib : 2 * mib, 100 * mib, 12, 0, 0))
-        .toList();
+    List<SoakCommand.Sample> small =
+        growing.stream()
+            .map(
+                s ->
+                    new SoakCommand.Sample(
+                        s.seconds(),
+                        100 * mib,
+                        s.seconds() < 10 ? mib : 2 * mib,
+                        100 * mib,
+                        12,
+                        0,
+                        0))
+            .toList();
     assertThat(SoakCommand.verdict(small, new PrintWriter(smallOut))).isZero();
     assertThat(smallOut.toString()).contains("direct +", "verdict: PASS");
   }

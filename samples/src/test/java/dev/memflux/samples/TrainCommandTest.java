@@ -161,8 +161,7 @@ class TrainCommandTest {
     Path checkpoint = dir.resolve("ckpt");
     assertThat(train("--epochs", "1", "--checkpoint", checkpoint.toString())).isZero();
 
-    assertThat(train("--epochs", "1", "--resume", checkpoint.toString()))
-        .isEqualTo(Main.BAD_INPUT);
+    assertThat(train("--epochs", "1", "--resume", checkpoint.toString())).isEqualTo(Main.BAD_INPUT);
     assertThat(err.toString().lines()).singleElement().asString().contains("already trained 1");
   }
 
@@ -197,7 +196,18 @@ class TrainCommandTest {
 
     assertThat(out.toString())
         .contains(
-            "--data", "--model", "--epochs", "--batch-size", "--lr", "--augment", "--workers",
-            "--prefetch", "--seed", "--checkpoint", "--resume", "--report", "--json");
+            "--data",
+            "--model",
+            "--epochs",
+            "--batch-size",
+            "--lr",
+            "--augment",
+            "--workers",
+            "--prefetch",
+            "--seed",
+            "--checkpoint",
+            "--resume",
+            "--report",
+            "--json");
   }
 }
