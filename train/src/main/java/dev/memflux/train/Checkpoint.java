@@ -21,6 +21,10 @@ import java.util.Objects;
  * naming that index and holding the {@link LoaderState}. A crash between the two leaves the
  * previous checkpoint intact.
  *
+ * <p>The sample stream resumes exactly; the optimizer does not: DJL keeps optimizer state (Adam's
+ * moment estimates, the update count a learning-rate schedule reads) private to the optimizer, so
+ * a resumed run starts them afresh.
+ *
  * <pre>{@code
  * Model model = Model.newInstance("mlp");
  * model.setBlock(block);
