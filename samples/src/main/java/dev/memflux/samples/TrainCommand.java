@@ -74,7 +74,7 @@ public final class TrainCommand implements Callable<Integer> {
       names = "--augment",
       description =
           "Random horizontal flip, rotation up to "
-              + "10 degrees and 2-pixel shift (crop) of the training images")
+              + "3 degrees and 1-pixel shift (crop) of the training images")
   private boolean augment;
 
   @Option(
