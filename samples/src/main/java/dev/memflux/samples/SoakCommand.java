@@ -101,6 +101,7 @@ public final class SoakCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path dir = Files.createTempDirectory("memflux-soak");
     List<Sample> samples = new ArrayList<>();
+    TorchThreads.limitUnlessSet();
     try (NpyArray x = images(dir.resolve("x.npy"));
         NpyArray y = labels(dir.resolve("y.npy"), x);
         Model model = Model.newInstance("soak", Device.cpu())) {

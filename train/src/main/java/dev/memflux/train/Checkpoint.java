@@ -22,8 +22,8 @@ import java.util.Objects;
  * previous checkpoint intact.
  *
  * <p>The sample stream resumes exactly; the optimizer does not: DJL keeps optimizer state (Adam's
- * moment estimates, the update count a learning-rate schedule reads) private to the optimizer, so
- * a resumed run starts them afresh.
+ * moment estimates, the update count a learning-rate schedule reads) private to the optimizer, so a
+ * resumed run starts them afresh.
  *
  * <pre>{@code
  * Model model = Model.newInstance("mlp");

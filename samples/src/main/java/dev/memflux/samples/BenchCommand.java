@@ -1,0 +1,110 @@
+package dev.memflux.samples;
+
+import dev.memflux.samples.bench.BenchFiles;
+import dev.memflux.samples.bench.BenchRun;
+import dev.memflux.samples.bench.BenchSettings;
+import dev.memflux.samples.bench.PeerRunner;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code memflux bench}: measures this machine's limits, the loader, loader plus augmentation and
+ * training, on the peer's benchmark files (created once in the data directory), and optionally the
+ * peer itself on the same files; prints a table and writes every figure as JSON.
+ *
+ * <pre>
+ * java -jar samples/target/memflux.jar bench --quick --peers --json /tmp/bench.json
+ * </pre>
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Benchmark memflux on this machine: memory-copy and sequential-read limits, loader only,"
+          + " loader + flip + rotate, training (memflux vs preloaded NDArrays vs DJL's pipeline).",
+      "The files (fmnist_train_x/y.npy, img_x/y.npy, the peer's names) are created once in --data."
+    })
+public final class BenchCommand implements Callable<Integer> {
+
+  @Option(names = "--quick", description = "Fewer repetitions and less data: under 2 minutes.")
+  private boolean quick;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Write every figure as JSON here.")
+  private Path json;
+
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description = "Where the benchmark files are kept (default: ~/.cache/memflux/bench).")
+  private Path data;
+
+  @Option(
+      names = "--peers",
+      description = "Also run the PyTorch DataLoader peer on the same files and print the ratios.")
+  private boolean peers;
+
+  @Option(
+      names = "--only",
+      split = ",",
+      paramLabel = "SECTION",
+      description = "Run only these sections, of: ${COMPLETION-CANDIDATES} (default: all).")
+  private Set<BenchRun.Section> only = EnumSet.allOf(BenchRun.Section.class);
+
+  @Option(
+      names = "--peer-script",
+      paramLabel = "FILE",
+      description =
+          "The peer's run_all.sh (default: $"
+              + PeerRunner.SCRIPT_ENV
+              + ", else ../shared/bench/peers/run_all.sh from the repository root).")
+  private Path peerScript;
+
+  @Option(
+      names = "--scale",
+      hidden = true,
+      defaultValue = "1",
+      description = "Shrink the data sets and the work per repetition (tests).")
+  private double scale;
+
+  @Override
+  public Integer call() throws Exception {
+    // Before anything loads DJL's engine, which reads these once.
+    TorchThreads.limitUnlessSet();
+    BenchSettings settings = new BenchSettings(quick, scale);
+    Path dir = data != null ? data : defaultDir(scale);
+    Optional<PeerRunner> peer = Optional.empty();
+    if (peers) {
+      Optional<Path> script = peerScript();
+      if (script.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--peers: run_all.sh not found; give --peer-script FILE"
+                + " or set "
+                + PeerRunner.SCRIPT_ENV);
+      }
+      peer = script.map(PeerRunner::new);
+    }
+    new BenchRun(settings, new BenchFiles(dir, settings), only, peer, System.out, System.err)
+        .run(json);
+    return 0;
+  }
+
+  private Optional<Path> peerScript() {
+    if (peerScript != null) {
+      return Optional.of(peerScript);
+    }
+    String env = System.getenv(PeerRunner.SCRIPT_ENV);
+    return env != null && !env.isBlank() ? Optional.of(Path.of(env)) : PeerRunner.locate();
+  }
+
+  private static Path defaultDir(double scale) {
+    Path dir =
+        DataSource.defaultCacheDir(System.getenv(), Path.of(System.getProperty("user.home")))
+            .resolve("bench");
+    return scale == 1 ? dir : dir.resolve("scale-" + scale);
+  }
+}

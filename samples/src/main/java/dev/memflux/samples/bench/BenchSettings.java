@@ -1,0 +1,78 @@
+package dev.memflux.samples.bench;
+
+/**
+ * How much work each measurement of {@code memflux bench} does: the quick mode (under 2 minutes on
+ * a 2-core machine) or the full one (under 10), and a scale that shrinks the data sets and every
+ * per-repetition amount, for a fast test of the command itself.
+ *
+ * @param quick fewer repetitions and less data per repetition
+ * @param scale fraction of the full data set rows and per-repetition work, in (0, 1]
+ */
+public record BenchSettings(boolean quick, double scale) {
+
+  /** Checks the scale. */
+  public BenchSettings {
+    if (!(scale > 0 && scale <= 1)) {
+      throw new IllegalArgumentException("--scale must be in (0, 1], was " + scale);
+    }
+  }
+
+  /** Timed repetitions per configuration; the median is reported. */
+  public int reps() {
+    return quick ? 3 : 5;
+  }
+
+  /**
+   * Untimed repetitions (or epochs, or training rounds) before the timed ones: JIT compilation,
+   * first page faults, buffer-pool allocation.
+   */
+  public int warmups() {
+    return 1;
+  }
+
+  /** Samples per loader batch. */
+  public int batchSize() {
+    return 256;
+  }
+
+  /** Bytes of images the loader reads per timed epoch, at least: small files get more epochs. */
+  public long loaderBytesPerRep() {
+    return Math.max(1, (long) ((quick ? 1e9 : 2e9) * scale));
+  }
+
+  /**
+   * Timed loader epochs (after {@link #warmups()}) over a file of {@code epochBytes} of images: at
+   * least {@link #reps()}, more for small files so that their figure is not a few milliseconds.
+   */
+  public int loaderEpochs(long epochBytes) {
+    long forBytes = (loaderBytesPerRep() + epochBytes - 1) / Math.max(1, epochBytes);
+    return (int) Math.max(reps(), Math.min(quick ? 20 : 40, forBytes));
+  }
+
+  /** Bytes each memory-copy repetition copies (one block). */
+  public int memcpyBytes() {
+    return Math.max(1 << 16, (int) ((quick ? 256 << 20 : 1 << 30) * scale));
+  }
+
+  /** Batches of each timed augmentation epoch (one shard of {@code dataset}). */
+  public int augmentBatches(BenchDataset dataset) {
+    int full = dataset == BenchDataset.FMNIST ? 60 : 16;
+    return scaled(quick ? full : 3 * full);
+  }
+
+  /** Batches each timed training round trains on, per model: the same for every feeding way. */
+  public int trainBatches(Models.Kind model) {
+    // At most an epoch of Fashion-MNIST (234 full batches): a round is one shard's epoch.
+    int batches = model == Models.Kind.MLP ? (quick ? 150 : 234) : (quick ? 20 : 40);
+    return scaled(batches);
+  }
+
+  /** Rows of a data set at this scale. */
+  public long rows(BenchDataset dataset) {
+    return Math.max(batchSize() + 1, Math.round(dataset.rows() * scale));
+  }
+
+  private int scaled(int count) {
+    return Math.max(2, (int) Math.round(count * scale));
+  }
+}

@@ -1,0 +1,50 @@
+package dev.memflux.samples.bench;
+
+import dev.memflux.core.Batch;
+import java.util.ArrayList;
+import java.util.List;
+import reactor.core.publisher.Flux;
+
+/**
+ * Drains a multi-epoch stream of batches, closing each, and times every epoch apart: epoch {@code
+ * k} lasts from the arrival of the last batch of epoch {@code k - 1} to the arrival of its own last
+ * batch, so consecutive epochs tile the run with no gap and prefetch across a boundary is counted
+ * where it is consumed. Epoch 0 includes subscription, thread start and JIT warm-up, and is
+ * dropped: memflux's use is one long-lived loader over many epochs.
+ */
+final class EpochTimer {
+
+  private EpochTimer() {}
+
+  /**
+   * The timed epochs (all but the first) of {@code batches}, as repetitions of {@code rowBytes} per
+   * sample.
+   */
+  static List<Timing.Rep> epochs(Flux<Batch> batches, long rowBytes) {
+    List<long[]> perEpoch = new ArrayList<>(); // {samples, nanos of the last arrival}
+    batches
+        .doOnNext(
+            b -> {
+              long now = System.nanoTime();
+              int epoch = (int) b.epoch();
+              int size = b.size();
+              b.close();
+              while (perEpoch.size() <= epoch) {
+                perEpoch.add(new long[2]);
+              }
+              long[] e = perEpoch.get(epoch);
+              e[0] += size;
+              e[1] = now;
+            })
+        .blockLast();
+    List<Timing.Rep> reps = new ArrayList<>();
+    for (int k = 1; k < perEpoch.size(); k++) {
+      long samples = perEpoch.get(k)[0];
+      double seconds = (perEpoch.get(k)[1] - perEpoch.get(k - 1)[1]) / 1e9;
+      if (samples > 0 && seconds > 0) {
+        reps.add(new Timing.Rep(samples, samples * rowBytes, seconds));
+      }
+    }
+    return reps;
+  }
+}

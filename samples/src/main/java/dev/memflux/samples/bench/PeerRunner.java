@@ -1,0 +1,98 @@
+package dev.memflux.samples.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Runs the peer baseline, PyTorch's {@code DataLoader} over {@code np.memmap} ({@code run_all.sh
+ * --quick --json FILE} with {@code PEER_DATA} set to the bench's data directory), on the same
+ * files, and reads back its rows. Its console output goes to a log file beside the data.
+ */
+public final class PeerRunner {
+
+  /** Environment variable naming {@code run_all.sh}, when it is not in its usual place. */
+  public static final String SCRIPT_ENV = "MEMFLUX_PEER_SCRIPT";
+
+  /** {@code run_all.sh}'s status when Debian's python3-torch is missing. */
+  private static final int NOT_INSTALLED = 3;
+
+  private static final String RELATIVE = "../shared/bench/peers/run_all.sh";
+
+  private final Path script;
+
+  /** A runner for the script at {@code script}. */
+  public PeerRunner(Path script) {
+    this.script = script;
+  }
+
+  /**
+   * Finds {@code run_all.sh}: {@code ../shared/bench/peers/run_all.sh} relative to the repository
+   * root, which is taken to be the working directory, or else the directory two levels above the
+   * running jar ({@code samples/target/memflux.jar}).
+   */
+  public static Optional<Path> locate() {
+    List<Path> roots = new ArrayList<>();
+    roots.add(Path.of("").toAbsolutePath());
+    CodeSource source = PeerRunner.class.getProtectionDomain().getCodeSource();
+    if (source != null) {
+      try {
+        // samples/target/memflux.jar or samples/target/classes: the root is three levels up
+        Path root = Path.of(source.getLocation().toURI()).getParent();
+        for (int up = 0; up < 2 && root != null; up++) {
+          root = root.getParent();
+        }
+        if (root != null) {
+          roots.add(root);
+        }
+      } catch (URISyntaxException | IllegalArgumentException notAFile) {
+        // the classes do not come from a file: the working directory is the only guess
+      }
+    }
+    return roots.stream()
+        .map(r -> r.resolve(RELATIVE).normalize())
+        .filter(Files::isRegularFile)
+        .findFirst();
+  }
+
+  /**
+   * Runs the peer on the files in {@code dataDir}.
+   *
+   * @param log where to say what happens, and how to install the peer when it is missing
+   * @return the peer's rows, or empty when it is not installed
+   * @throws IOException when the script fails otherwise, naming its status and log
+   */
+  public List<Result> run(Path dataDir, PrintStream log) throws IOException, InterruptedException {
+    Path json = Files.createTempFile("memflux-peer-", ".json");
+    Path output = dataDir.resolve("peer.log");
+    try {
+      ProcessBuilder pb =
+          new ProcessBuilder("bash", script.toString(), "--quick", "--json", json.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile());
+      pb.environment().put("PEER_DATA", dataDir.toAbsolutePath().toString());
+      log.printf("bench: running the peer %s (output in %s)%n", script, output);
+      int status = pb.start().waitFor();
+      if (status == NOT_INSTALLED) {
+        log.println(
+            "bench: the peer is not installed; install Debian's PyTorch with"
+                + " `apt-get install -y python3-torch python3-torchvision python3-numpy`"
+                + " and run again with --peers");
+        return List.of();
+      }
+      if (status != 0) {
+        throw new IOException(
+            "the peer " + script + " failed with status " + status + "; see " + output);
+      }
+      return ResultsJson.read(json);
+    } finally {
+      Files.deleteIfExists(json);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.memflux.samples.bench;
+
+import java.util.Objects;
+
+/**
+ * One row of the bench: one measured configuration, or one row of the peer's results.
+ *
+ * @param stage {@code limit}, {@code loader}, {@code augment}, {@code train} (the peer adds {@code
+ *     normalize})
+ * @param impl {@code memcpy}, {@code seqread}, {@code memflux}, {@code peer-dataloader}, {@code
+ *     peer-batched}, {@code djl} or {@code preloaded}
+ * @param variant what distinguishes rows of the same stage and impl ({@code mmap-fresh}, {@code
+ *     mlp}, {@code sample+aug}, ...), or {@code ""}
+ * @param dataset {@code fmnist-u8}, {@code images-f32}, or null for the memory copy
+ * @param shuffle whether samples were read in random order
+ * @param threads gather threads, augmentation parallelism or DataLoader workers
+ * @param samplesPerSec median throughput in samples per second, NaN where there are no samples
+ * @param gbPerSec median bytes of source data per second, in 1e9 B/s (for a copy: bytes copied)
+ * @param dataWaitPct share of training time spent waiting for data, NaN outside training
+ * @param spread (max - min) / median of the repetitions' times, NaN when unknown
+ * @param reps timed repetitions, 0 when unknown
+ * @param batch samples per batch, 0 when none
+ */
+public record Result(
+    String stage,
+    String impl,
+    String variant,
+    String dataset,
+    boolean shuffle,
+    int threads,
+    double samplesPerSec,
+    double gbPerSec,
+    double dataWaitPct,
+    double spread,
+    int reps,
+    int batch) {
+
+  /** Checks the names. */
+  public Result {
+    Objects.requireNonNull(stage, "stage");
+    Objects.requireNonNull(impl, "impl");
+    Objects.requireNonNull(variant, "variant");
+  }
+
+  /** Whether this row is one of the peer's. */
+  public boolean isPeer() {
+    return impl.startsWith("peer-");
+  }
+}
