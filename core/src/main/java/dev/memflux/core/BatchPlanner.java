@@ -111,9 +111,15 @@ final class BatchPlanner {
     long limit = usable();
     int n = (int) Math.min(batchSize, limit - consumed);
     long[] indices = new long[n];
+    // Step through the plan instead of recomputing each index: this runs for every sample.
+    long length = plan.length();
+    long planIndex = plan.indexFor(rank, worldSize, consumed);
     for (int i = 0; i < n; i++) {
-      long planIndex = plan.indexFor(rank, worldSize, consumed + i);
       indices[i] = order.rowAt(plan.position(planIndex));
+      planIndex += worldSize;
+      if (planIndex >= length) {
+        planIndex %= length;
+      }
     }
     long sequence = consumed / batchSize;
     consumed += n;
