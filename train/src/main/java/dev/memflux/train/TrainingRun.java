@@ -75,7 +75,7 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
             .data(options.data())
             .labels(options.labels())
             .device(device)
-            .batchesAhead(1)
+            .batchesAhead(options.batchesAhead())
             .meter(new StageMeter("convert", 1))
             .build();
     this.validationTensors =
