@@ -14,11 +14,6 @@ final class Contrast implements ImageOp {
   }
 
   @Override
-  public Geometry outputOf(Geometry in, String field) {
-    return in;
-  }
-
-  @Override
   public void apply(FloatSample s, Rng rng) {
     float f = Jitter.factor(rng, delta);
     float[] v = s.array();

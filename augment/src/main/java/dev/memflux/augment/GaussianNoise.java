@@ -14,11 +14,6 @@ final class GaussianNoise implements ImageOp {
   }
 
   @Override
-  public Geometry outputOf(Geometry in, String field) {
-    return in;
-  }
-
-  @Override
   public void apply(FloatSample s, Rng rng) {
     rng.gaussians(s.array(), s.size(), sigma);
   }

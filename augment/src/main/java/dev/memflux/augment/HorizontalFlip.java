@@ -10,11 +10,6 @@ final class HorizontalFlip implements ImageOp {
   }
 
   @Override
-  public Geometry outputOf(Geometry in, String field) {
-    return in;
-  }
-
-  @Override
   public void apply(FloatSample s, Rng rng) {
     if (rng.nextDouble() >= p) {
       return;

@@ -7,12 +7,15 @@ package dev.memflux.augment;
 interface ImageOp {
 
   /**
-   * Checks that the op fits an image of geometry {@code in} and returns the geometry it produces.
+   * Checks that the op fits an image of geometry {@code in} and returns the geometry it produces;
+   * by default any image fits and keeps its geometry.
    *
    * @param field names the field and its shape for error messages
    * @throws IllegalArgumentException naming {@code field} when it does not fit
    */
-  Geometry outputOf(Geometry in, String field);
+  default Geometry outputOf(Geometry in, String field) {
+    return in;
+  }
 
   /**
    * Applies the op to one sample. {@code rng} is freshly seeded for this (sample, op): draw from it

@@ -31,11 +31,6 @@ final class RandomErasing implements ImageOp {
   }
 
   @Override
-  public Geometry outputOf(Geometry in, String field) {
-    return in;
-  }
-
-  @Override
   public void apply(FloatSample s, Rng rng) {
     if (rng.nextDouble() >= p) {
       return;

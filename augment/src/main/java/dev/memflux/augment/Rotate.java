@@ -28,11 +28,6 @@ final class Rotate implements ImageOp {
   }
 
   @Override
-  public Geometry outputOf(Geometry in, String field) {
-    return in;
-  }
-
-  @Override
   public void apply(FloatSample s, Rng rng) {
     double radians = Math.toRadians(rng.uniform(minDegrees, maxDegrees));
     double cos = snap(Math.cos(radians));

@@ -13,11 +13,6 @@ final class ToFloat implements ImageOp {
   }
 
   @Override
-  public Geometry outputOf(Geometry in, String field) {
-    return in;
-  }
-
-  @Override
   public void apply(FloatSample s, Rng rng) {
     // Ops before toFloat on an integer field act on that field's type: round them back first.
     if (s.integral()) {

@@ -16,11 +16,6 @@ final class UserOp implements ImageOp {
   }
 
   @Override
-  public Geometry outputOf(Geometry in, String field) {
-    return in;
-  }
-
-  @Override
   public void apply(FloatSample s, Rng rng) {
     op.apply(s, new SplittableRandom(rng.nextLong()));
   }
