@@ -238,7 +238,7 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
             () -> new AugmentRun(layout, steps, seed, parallelism, errorPolicy, pool, meter, skips),
             // Prefetch 1: the next batch is gathered upstream while this one is augmented, so
             // gathering and augmentation overlap; the stage holds at most two batches.
-            run -> batches.concatMap(run::augment, 1),
+            run -> batches.doOnNext(run::received).concatMap(run::augment, 1),
             AugmentRun::dispose)
         .doOnDiscard(Batch.class, Batch::close);
   }

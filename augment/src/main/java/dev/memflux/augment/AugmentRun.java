@@ -3,7 +3,11 @@ package dev.memflux.augment;
 import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
 import dev.memflux.core.StageMeter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -24,6 +28,11 @@ final class AugmentRun {
   private final SkipLog skips;
   private final Worker[] workers;
   private final Scheduler scheduler;
+  // Batches received from upstream and not yet taken up by augment(): the one concatMap queues
+  // ahead. Reactor may drop a batch that arrives as the stage ends without discarding it, so the
+  // run closes whatever is left here when it is disposed, and anything arriving after that.
+  private final Set<Batch> waiting = Collections.newSetFromMap(new IdentityHashMap<>());
+  private boolean disposed;
   private BatchPlan plan;
 
   AugmentRun(
@@ -55,6 +64,9 @@ final class AugmentRun {
    * {@code batch} from here on, whatever happens.
    */
   Mono<Batch> augment(Batch batch) {
+    synchronized (waiting) {
+      waiting.remove(batch);
+    }
     BatchJob job;
     try {
       // Batches only ever arrive one at a time (concatMap), so the plan needs no lock.
@@ -79,7 +91,28 @@ final class AugmentRun {
         .doFinally(signal -> job.release());
   }
 
+  /** Notes a batch arriving from upstream; closes it at once if the run has already ended. */
+  void received(Batch batch) {
+    boolean late;
+    synchronized (waiting) {
+      late = disposed;
+      if (!late) {
+        waiting.add(batch);
+      }
+    }
+    if (late) {
+      batch.close();
+    }
+  }
+
   void dispose() {
+    List<Batch> left;
+    synchronized (waiting) {
+      disposed = true;
+      left = new ArrayList<>(waiting);
+      waiting.clear();
+    }
+    left.forEach(Batch::close);
     scheduler.dispose();
   }
 }
