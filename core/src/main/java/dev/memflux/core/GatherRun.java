@@ -23,7 +23,10 @@ final class GatherRun {
   private final Loader loader;
   private final BatchPlanner planner;
   private final Scheduler scheduler;
-  private final FluxSink<Batch> sink;
+  private final boolean ownsScheduler;
+  private final Object scheduling = new Object();
+  private boolean schedulerReleased;
+  private FluxSink<Batch> sink;
   private final int maxWorkers;
 
   private final Object lock = new Object();
@@ -38,15 +41,16 @@ final class GatherRun {
   private boolean terminated;
   private Throwable error;
 
-  GatherRun(Loader loader, BatchPlanner planner, Scheduler scheduler, FluxSink<Batch> sink) {
+  GatherRun(Loader loader, BatchPlanner planner, Scheduler scheduler, boolean ownsScheduler) {
     this.loader = loader;
     this.planner = planner;
     this.scheduler = scheduler;
-    this.sink = sink;
+    this.ownsScheduler = ownsScheduler;
     this.maxWorkers = loader.gatherThreads();
   }
 
-  void start() {
+  void start(FluxSink<Batch> sink) {
+    this.sink = sink;
     // Requests only schedule work: gathering and delivery never run on the requesting thread.
     // FluxCreate passes the demand accumulated before registration first, then each increment.
     sink.onRequest(
@@ -59,11 +63,30 @@ final class GatherRun {
     sink.onDispose(this::cancel);
   }
 
+  /**
+   * Ends scheduling for good and disposes the scheduler when the run owns it. Scheduling and
+   * disposal never overlap: a task scheduled on a bounded-elastic scheduler while it is being
+   * disposed was seen to spin in its pick loop forever.
+   */
+  void releaseScheduler() {
+    synchronized (scheduling) {
+      schedulerReleased = true;
+      if (ownsScheduler) {
+        scheduler.dispose();
+      }
+    }
+  }
+
   private void schedule(Runnable task) {
-    try {
-      scheduler.schedule(task);
-    } catch (RejectedExecutionException e) {
-      fail(e);
+    synchronized (scheduling) {
+      if (schedulerReleased) {
+        return; // the subscription is over: nothing is left to gather or deliver
+      }
+      try {
+        scheduler.schedule(task);
+      } catch (RejectedExecutionException e) {
+        fail(e);
+      }
     }
   }
 

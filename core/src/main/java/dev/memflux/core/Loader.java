@@ -68,18 +68,12 @@ public final class Loader {
                   ? Schedulers.newBoundedElastic(
                       settings.gatherThreads, Integer.MAX_VALUE, "memflux-gather", 60, true)
                   : settings.gatherScheduler;
-          return Flux.<Batch>create(
-                  sink -> new GatherRun(this, planner, scheduler, sink).start(),
-                  FluxSink.OverflowStrategy.BUFFER)
+          GatherRun run = new GatherRun(this, planner, scheduler, own);
+          return Flux.<Batch>create(run::start, FluxSink.OverflowStrategy.BUFFER)
               // A batch emitted into the sink's queue as a cancel lands is dropped by Reactor;
               // close it here, whether or not the subscriber installed a discard hook.
               .doOnDiscard(Batch.class, Batch::close)
-              .doFinally(
-                  signal -> {
-                    if (own) {
-                      scheduler.dispose();
-                    }
-                  });
+              .doFinally(signal -> run.releaseScheduler());
         });
   }
 
