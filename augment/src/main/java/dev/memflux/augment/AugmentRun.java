@@ -2,12 +2,9 @@ package dev.memflux.augment;
 
 import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
+import dev.memflux.core.InFlight;
 import dev.memflux.core.StageMeter;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -31,8 +28,7 @@ final class AugmentRun {
   // Batches received from upstream and not yet taken up by augment(): the one concatMap queues
   // ahead. Reactor may drop a batch that arrives as the stage ends without discarding it, so the
   // run closes whatever is left here when it is disposed, and anything arriving after that.
-  private final Set<Batch> waiting = Collections.newSetFromMap(new IdentityHashMap<>());
-  private boolean disposed;
+  private final InFlight<Batch> waiting = new InFlight<>();
   private BatchPlan plan;
 
   AugmentRun(
@@ -64,9 +60,7 @@ final class AugmentRun {
    * {@code batch} from here on, whatever happens.
    */
   Mono<Batch> augment(Batch batch) {
-    synchronized (waiting) {
-      waiting.remove(batch);
-    }
+    waiting.remove(batch);
     BatchJob job;
     try {
       // Batches only ever arrive one at a time (concatMap), so the plan needs no lock.
@@ -93,26 +87,11 @@ final class AugmentRun {
 
   /** Notes a batch arriving from upstream; closes it at once if the run has already ended. */
   void received(Batch batch) {
-    boolean late;
-    synchronized (waiting) {
-      late = disposed;
-      if (!late) {
-        waiting.add(batch);
-      }
-    }
-    if (late) {
-      batch.close();
-    }
+    waiting.add(batch);
   }
 
   void dispose() {
-    List<Batch> left;
-    synchronized (waiting) {
-      disposed = true;
-      left = new ArrayList<>(waiting);
-      waiting.clear();
-    }
-    left.forEach(Batch::close);
+    waiting.closeAll();
     scheduler.dispose();
   }
 }

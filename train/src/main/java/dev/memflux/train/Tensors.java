@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.memflux.core.Batch;
+import dev.memflux.core.InFlight;
 import dev.memflux.core.StageException;
 import dev.memflux.core.StageMeter;
 import java.util.Arrays;

@@ -6,6 +6,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.TrainingResult;
 import ai.djl.training.listener.EarlyStoppingListener.EarlyStoppedException;
 import dev.memflux.core.Batch;
+import dev.memflux.core.InFlight;
 import dev.memflux.core.LoaderState;
 import dev.memflux.core.StageException;
 import dev.memflux.core.StageMeter;

@@ -1,4 +1,4 @@
-package dev.memflux.train;
+package dev.memflux.core;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The resources a stage holds between two hand-offs, closed together when the stage stops.
+ * The batches (or other resources) a pipeline stage holds between two hand-offs, closed together
+ * when the stage stops. Stages in every module use it; {@code T} is usually {@link Batch}.
  *
  * <p>Reactor's discard hooks are the first line of release, but some queueing operators of
  * reactor-core 3.8 drop elements without calling them (publishOn when a cancel races its drain,
@@ -17,24 +18,24 @@ import java.util.Map;
  * <p>After {@link #closeAll()} the registry is sealed: anything added later (an element that was in
  * flight when the stage stopped) is closed at once.
  */
-final class InFlight<T extends AutoCloseable> {
+public final class InFlight<T extends AutoCloseable> {
 
   private final Map<T, Boolean> items = new IdentityHashMap<>();
   private boolean sealed;
 
   /** Registers {@code item}; closes it at once if the registry is already sealed. */
-  void add(T item) {
+  public void add(T item) {
     synchronized (this) {
       if (!sealed) {
         items.put(item, Boolean.TRUE);
         return;
       }
     }
-    Closing.quietly(item);
+    closeQuietly(item);
   }
 
   /** Forgets {@code item}: it was handed on to an owner that closes it. */
-  synchronized void remove(T item) {
+  public synchronized void remove(T item) {
     items.remove(item);
   }
 
@@ -44,7 +45,7 @@ final class InFlight<T extends AutoCloseable> {
    *
    * @return the first failure while closing, or {@code null}
    */
-  Throwable closeAll() {
+  public Throwable closeAll() {
     List<T> left;
     synchronized (this) {
       sealed = true;
@@ -53,11 +54,21 @@ final class InFlight<T extends AutoCloseable> {
     }
     Throwable first = null;
     for (T item : left) {
-      Throwable t = Closing.quietly(item);
+      Throwable t = closeQuietly(item);
       if (first == null) {
         first = t;
       }
     }
     return first;
+  }
+
+  /** Closes {@code item} without throwing, so cleanup goes on; returns what it threw, or null. */
+  private static Throwable closeQuietly(AutoCloseable item) {
+    try {
+      item.close();
+      return null;
+    } catch (Exception | LinkageError e) {
+      return e;
+    }
   }
 }
