@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * collector finds it unreachable, so a lost lease can never be reused while someone still holds it.
  *
  * <p>Memory in flight is bounded by what is leased, which the loader's demand bounds; idle buffers
- * kept for reuse are capped at {@link #maxIdlePerSize} per size.
+ * kept for reuse are capped per size (16 unless given).
  */
 public final class BufferPool {
 
@@ -83,11 +83,6 @@ public final class BufferPool {
   /** Leases returned by the garbage collector rather than closed: each one is a missed close. */
   public long reclaimed() {
     return reclaimed.get();
-  }
-
-  /** The idle-buffer cap per size given at construction. */
-  public int maxIdlePerSize() {
-    return maxIdlePerSize;
   }
 
   private void giveBack(ByteBuffer buffer, boolean byCleaner) {

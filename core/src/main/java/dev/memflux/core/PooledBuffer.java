@@ -29,11 +29,6 @@ public final class PooledBuffer implements AutoCloseable {
     return buffer;
   }
 
-  /** True once the buffer has gone back to the pool. */
-  public boolean isClosed() {
-    return closed;
-  }
-
   /** Returns the buffer to its pool; later calls do nothing. */
   @Override
   public void close() {

@@ -146,6 +146,7 @@ class LoaderTest {
     Batch b = loader.batches().blockFirst(Duration.ofSeconds(10));
     b.close();
     b.close();
+    assertThat(b.isClosed()).isTrue();
     TestData.assertAllReturned(loader.bufferPool());
     assertThatThrownBy(() -> b.field(0))
         .isInstanceOf(IllegalStateException.class)
