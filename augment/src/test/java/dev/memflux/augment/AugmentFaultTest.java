@@ -3,7 +3,7 @@ package dev.memflux.augment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memflux.core.Batch;
-import dev.memflux.core.BufferPool;
+import dev.memflux.core.Leaks;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyAccessException;
 import dev.memflux.core.NpyArray;
@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -49,52 +48,13 @@ class AugmentFaultTest {
   void open() throws IOException {
     x = Fixtures.uint8Images(dir, "x.npy", ROWS, 1, 4, 4);
     y = Fixtures.labels(dir, ROWS);
-    threadsBefore = memfluxThreads();
+    threadsBefore = Leaks.memfluxThreads();
   }
 
   @AfterEach
   void close() {
     x.close();
     y.close();
-  }
-
-  static Set<Long> memfluxThreads() {
-    Set<Long> ids = new HashSet<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().startsWith("memflux-")) {
-        ids.add(t.getId());
-      }
-    }
-    return ids;
-  }
-
-  static void assertNoNewMemfluxThreads(Set<Long> before) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    List<String> alive;
-    do {
-      alive = new ArrayList<>();
-      for (Thread t : Thread.getAllStackTraces().keySet()) {
-        if (t.getName().startsWith("memflux-") && t.isAlive() && !before.contains(t.getId())) {
-          alive.add(t.getName());
-        }
-      }
-      if (alive.isEmpty()) {
-        return;
-      }
-      Thread.onSpinWait();
-    } while (System.nanoTime() < deadline);
-    assertThat(alive).as("memflux threads alive after the pipeline ended").isEmpty();
-  }
-
-  static void assertReleased(String what, BufferPool... pools) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    for (BufferPool pool : pools) {
-      while (pool.outstanding() != 0 && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
-      assertThat(pool.outstanding()).as("%s: buffers still leased", what).isZero();
-      assertThat(pool.reclaimed()).as("%s: buffers left to the GC", what).isZero();
-    }
   }
 
   /** Throws on one sample id, every epoch. */
@@ -175,8 +135,8 @@ class AugmentFaultTest {
         assertThat(((AugmentException) error.get()).sampleId()).isEqualTo(failId);
       }
       assertThat(seen).as(what).doesNotContain(failId);
-      assertReleased(what, loader.bufferPool(), augment.bufferPool());
-      assertNoNewMemfluxThreads(threadsBefore);
+      Leaks.assertReleased(what, loader.bufferPool(), augment.bufferPool());
+      Leaks.assertNoNewMemfluxThreads(threadsBefore, "augment");
     }
     assertThat(failures).as("trials that ended with the injected error").isGreaterThan(50);
   }
@@ -236,14 +196,14 @@ class AugmentFaultTest {
             .as(c.name())
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining(c.message());
-        assertReleased(
+        Leaks.assertReleased(
             c.name(),
             flatLoader.bufferPool(),
             rgbLoader.bufferPool(),
             xLoader.bufferPool(),
             c.augment().bufferPool());
       }
-      assertNoNewMemfluxThreads(threadsBefore);
+      Leaks.assertNoNewMemfluxThreads(threadsBefore, "augment");
     } finally {
       flat.close();
       rgb.close();
@@ -299,8 +259,8 @@ class AugmentFaultTest {
           .hasMessageContaining("gather stage failed")
           .hasCauseInstanceOf(NpyAccessException.class)
           .hasMessageContaining(tx.path().toString());
-      assertReleased("truncated", loader.bufferPool(), augment.bufferPool());
-      assertNoNewMemfluxThreads(threadsBefore);
+      Leaks.assertReleased("truncated", loader.bufferPool(), augment.bufferPool());
+      Leaks.assertNoNewMemfluxThreads(threadsBefore, "augment");
     } finally {
       tx.close();
     }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -53,7 +52,7 @@ class LoaderFaultTest {
   void open() throws IOException {
     x = TestData.features(dir, ROWS, WIDTH);
     y = TestData.labels(dir, ROWS);
-    threadsBefore = memfluxThreads();
+    threadsBefore = Leaks.memfluxThreads();
   }
 
   @AfterEach
@@ -63,41 +62,6 @@ class LoaderFaultTest {
   }
 
   // ---------------------------------------------------------------- helpers shared by the trials
-
-  /** Ids of the live threads named {@code memflux-*}. */
-  static Set<Long> memfluxThreads() {
-    Set<Long> ids = new HashSet<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().startsWith("memflux-") && t.isAlive()) {
-        ids.add(t.getId());
-      }
-    }
-    return ids;
-  }
-
-  /** Polls briefly until no memflux thread started since {@code before} is alive. */
-  static void assertNoNewMemfluxThreads(Set<Long> before) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    List<String> alive;
-    do {
-      alive = new ArrayList<>();
-      for (Thread t : Thread.getAllStackTraces().keySet()) {
-        if (t.getName().startsWith("memflux-") && t.isAlive() && !before.contains(t.getId())) {
-          alive.add(
-              t.getName()
-                  + " "
-                  + t.getState()
-                  + " at "
-                  + java.util.Arrays.toString(t.getStackTrace()));
-        }
-      }
-      if (alive.isEmpty()) {
-        return;
-      }
-      Thread.onSpinWait();
-    } while (System.nanoTime() < deadline);
-    assertThat(alive).as("memflux threads still running after the pipeline ended").isEmpty();
-  }
 
   static <T> Flux<T> closingDiscards(Flux<T> flux) {
     return flux.doOnDiscard(Batch.class, Batch::close);
@@ -235,7 +199,7 @@ class LoaderFaultTest {
                 + e.getMessage(),
             e);
       }
-      assertNoNewMemfluxThreads(threadsBefore);
+      Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
     }
   }
 
@@ -264,7 +228,7 @@ class LoaderFaultTest {
         throw new AssertionError("trial " + trial + ": " + e.getMessage(), e);
       }
     }
-    assertNoNewMemfluxThreads(threadsBefore);
+    Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
   }
 
   static String describe(Loader l) {
@@ -371,7 +335,7 @@ class LoaderFaultTest {
       }
     }
     assertThat(failed).as("trials in which the fault fired").isGreaterThan(trials / 2);
-    assertNoNewMemfluxThreads(threadsBefore);
+    Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
   }
 
   @Test
@@ -397,7 +361,7 @@ class LoaderFaultTest {
           .verify(WAIT);
       TestData.assertAllReturned(loader.bufferPool());
     }
-    assertNoNewMemfluxThreads(threadsBefore);
+    Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
   }
 
   // --------------------------------------------------- truncated while mapped and being read
@@ -463,7 +427,7 @@ class LoaderFaultTest {
         ty.close();
       }
     }
-    assertNoNewMemfluxThreads(threadsBefore);
+    Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
   }
 
   // ------------------------------------------------------------ operators that drop elements
@@ -561,7 +525,7 @@ class LoaderFaultTest {
     } finally {
       consumer.dispose();
     }
-    assertNoNewMemfluxThreads(threadsBefore);
+    Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
   }
 
   /**

@@ -76,11 +76,6 @@ final class TestData {
 
   /** Waits briefly for in-flight gathers to close their batches, then asserts none is held. */
   static void assertAllReturned(BufferPool pool) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (pool.outstanding() != 0 && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    assertThat(pool.outstanding()).as("buffers still leased").isZero();
-    assertThat(pool.reclaimed()).as("buffers returned by the GC instead of close()").isZero();
+    Leaks.assertReleased("loader", pool);
   }
 }

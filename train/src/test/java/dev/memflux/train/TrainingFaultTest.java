@@ -11,6 +11,7 @@ import dev.memflux.augment.ImageLayout;
 import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
 import dev.memflux.core.DType;
+import dev.memflux.core.Leaks;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
@@ -18,9 +19,6 @@ import dev.memflux.core.StageException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,41 +49,13 @@ class TrainingFaultTest {
   void setUp() throws IOException {
     data = SyntheticData.create(dir, 192, Models.FEATURES, Models.CLASSES, 3);
     model = Models.mlp();
-    threadsBefore = memfluxThreads();
+    threadsBefore = Leaks.memfluxThreads();
   }
 
   @AfterEach
   void tearDown() {
     model.close();
     data.close();
-  }
-
-  static Set<Long> memfluxThreads() {
-    Set<Long> ids = new HashSet<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().startsWith("memflux-")) {
-        ids.add(t.getId());
-      }
-    }
-    return ids;
-  }
-
-  static void assertNoNewMemfluxThreads(Set<Long> before, String what) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    List<String> alive;
-    do {
-      alive = new ArrayList<>();
-      for (Thread t : Thread.getAllStackTraces().keySet()) {
-        if (t.getName().startsWith("memflux-") && t.isAlive() && !before.contains(t.getId())) {
-          alive.add(t.getName());
-        }
-      }
-      if (alive.isEmpty()) {
-        return;
-      }
-      Thread.onSpinWait();
-    } while (System.nanoTime() < deadline);
-    assertThat(alive).as("%s: memflux threads alive after the run", what).isEmpty();
   }
 
   static void assertReleased(String what, Trainer trainer, int arrays, BufferPool... pools) {
@@ -227,7 +197,7 @@ class TrainingFaultTest {
                 what, failingTrainer, failingArrays, loader.bufferPool(), validation.bufferPool());
             failingTrainer.getModel().close();
           }
-          assertNoNewMemfluxThreads(threadsBefore, what);
+          Leaks.assertNoNewMemfluxThreads(threadsBefore, what);
           continue;
         } else {
           try {
@@ -258,7 +228,7 @@ class TrainingFaultTest {
         }
         assertReleased(
             what, t, arrays, loader.bufferPool(), validation.bufferPool(), augment.bufferPool());
-        assertNoNewMemfluxThreads(threadsBefore, what);
+        Leaks.assertNoNewMemfluxThreads(threadsBefore, what);
       }
     }
   }
@@ -283,7 +253,7 @@ class TrainingFaultTest {
           .hasMessageContaining("i2")
           .hasMessageContaining("DJL");
       assertReleased("int16 labels", trainer, arrays, loader.bufferPool());
-      assertNoNewMemfluxThreads(threadsBefore, "int16 labels");
+      Leaks.assertNoNewMemfluxThreads(threadsBefore, "int16 labels");
     }
   }
 
@@ -311,7 +281,7 @@ class TrainingFaultTest {
             .blockLast(WAIT);
         assertReleased("tensors trial " + trial, trainer, arrays, loader.bufferPool());
       }
-      assertNoNewMemfluxThreads(threadsBefore, "tensors");
+      Leaks.assertNoNewMemfluxThreads(threadsBefore, "tensors");
     }
   }
 }
