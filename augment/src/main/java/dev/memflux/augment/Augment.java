@@ -40,8 +40,8 @@ import reactor.core.publisher.Flux;
  * flip together.
  *
  * <p><b>Threads and memory.</b> Each subscription gets its own {@code memflux-augment} parallel
- * scheduler of {@link #parallelism(int)} threads, disposed when the subscription terminates. A
- * batch's rows are split into one chunk per thread; batches go through one at a time, in order. The
+ * scheduler of {@link #parallelism(int)} threads, disposed when the subscription terminates. The
+ * threads share out a batch's rows in small blocks; batches go through one at a time, in order. The
  * stage looks one batch ahead of downstream demand, so the next batch is gathered while this one is
  * augmented: it holds at most one augmented batch and one waiting, whatever the demand. Every batch
  * is closed on every path (cancel, op error, downstream error).
@@ -157,7 +157,16 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
    * images permute pixels exactly.
    */
   public Augment rotate(double minDegrees, double maxDegrees) {
-    return with(new Rotate(minDegrees, maxDegrees, 0f));
+    return rotate(minDegrees, maxDegrees, Interpolation.BILINEAR);
+  }
+
+  /**
+   * Rotates counter-clockwise about the centre by an angle uniform in [minDegrees, maxDegrees],
+   * filling with 0 and sampling as {@code interpolation} says. {@link Interpolation#NEAREST}
+   * matches torchvision's {@code RandomRotation} default and costs about half as much.
+   */
+  public Augment rotate(double minDegrees, double maxDegrees, Interpolation interpolation) {
+    return with(new Rotate(minDegrees, maxDegrees, 0f, interpolation));
   }
 
   /** Pads each side with {@code padding} zeros and crops a random {@code size x size} window. */

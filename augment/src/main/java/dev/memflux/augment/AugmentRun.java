@@ -56,8 +56,8 @@ final class AugmentRun {
   }
 
   /**
-   * Augments one batch: its rows split into one chunk per worker, run in parallel and joined. Owns
-   * {@code batch} from here on, whatever happens.
+   * Augments one batch: one task per worker, run in parallel, sharing out the rows, then joined.
+   * Owns {@code batch} from here on, whatever happens.
    */
   Mono<Batch> augment(Batch batch) {
     waiting.remove(batch);
@@ -72,9 +72,9 @@ final class AugmentRun {
       batch.close();
       return Mono.error(e);
     }
-    int chunks = job.chunks();
-    return Flux.range(0, chunks)
-        .flatMap(c -> Mono.fromRunnable(() -> job.runChunk(c)).subscribeOn(scheduler), chunks, 1)
+    int tasks = job.tasks();
+    return Flux.range(0, tasks)
+        .flatMap(w -> Mono.fromRunnable(() -> job.runWorker(w)).subscribeOn(scheduler), tasks, 1)
         .then(Mono.fromCallable(() -> job.finish(policy == ErrorPolicy.SKIP, skips)))
         .doOnNext(
             b -> {

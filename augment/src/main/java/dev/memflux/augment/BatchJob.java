@@ -4,17 +4,20 @@ import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
 import dev.memflux.core.PooledBuffer;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The augmentation of one batch, split into contiguous chunks of rows that run on different
- * workers, then joined by {@link #finish()} into the output batch.
+ * The augmentation of one batch by several workers, then joined by {@link #finish()} into the
+ * output batch. Workers claim small blocks of rows from a shared cursor rather than a fixed share
+ * each: a worker slowed down (by the gather thread taking its core, say) then claims fewer blocks
+ * instead of holding up the whole batch while the others idle.
  *
  * <p>Ownership: the job owns the input batch and the output buffers it leased until {@link
- * #finish()} moves them into the output batch. Each running chunk holds a reference, and the owner
- * holds one until it finishes or {@link #release() releases} (cancel, error); the memory goes back
- * to its pools only when the last reference goes, so a chunk still running after a cancel never
- * writes into a buffer that another batch already reuses.
+ * #finish()} moves them into the output batch. Each running worker task holds a reference, and the
+ * owner holds one until it finishes or {@link #release() releases} (cancel, error); the memory goes
+ * back to its pools only when the last reference goes, so a worker still running after a cancel
+ * never writes into a buffer that another batch already reuses.
  */
 final class BatchJob {
 
@@ -22,12 +25,18 @@ final class BatchJob {
   private final BatchPlan plan;
   private final Worker[] workers;
   private final long seed;
-  private final int chunks;
+  private final int tasks;
+  private final int blockRows;
+  private final AtomicInteger nextRow = new AtomicInteger();
+  // Set at the first failure when stopping at it: blocks after it are not claimed, while every
+  // block before it was claimed already and runs to its own first failure, so the lowest failing
+  // row is found whatever the timing.
+  private volatile boolean stopClaiming;
 
   /** Per field plan: its output lease, or null when written in place. */
   private final PooledBuffer[] outputs;
 
-  /** Per row: what made it fail, or null. Rows are disjoint between chunks. */
+  /** Per row: what made it fail, or null. Each row is claimed by one worker. */
   private final AugmentException[] failures;
 
   private final boolean stopAtFirstFailure;
@@ -54,7 +63,9 @@ final class BatchJob {
     this.workers = workers;
     this.seed = seed;
     this.stopAtFirstFailure = stopAtFirstFailure;
-    this.chunks = Math.min(workers.length, input.size());
+    this.tasks = Math.min(workers.length, input.size());
+    // About 8 blocks per worker: claims stay rare, and the last block is a small share of a batch.
+    this.blockRows = Math.max(1, input.size() / (8 * tasks));
     this.outputs = new PooledBuffer[plan.fields.length];
     this.failures = new AugmentException[input.size()];
     try {
@@ -70,17 +81,21 @@ final class BatchJob {
     }
   }
 
-  int chunks() {
-    return chunks;
+  /** How many worker tasks to run: {@link #runWorker(int)} for 0 to tasks() - 1. */
+  int tasks() {
+    return tasks;
   }
 
-  /** Nanoseconds the workers spent on this batch, all chunks together. */
+  /** Nanoseconds the workers spent on this batch, all tasks together. */
   long busyNanos() {
     return busyNanos.get();
   }
 
-  /** Augments rows of chunk {@code c}; does nothing once the owner has released the job. */
-  void runChunk(int c) {
+  /**
+   * Augments blocks of rows with worker {@code w}'s scratch until none are left; does nothing once
+   * the owner has released the job.
+   */
+  void runWorker(int w) {
     synchronized (this) {
       if (ownerReleased) {
         return;
@@ -89,10 +104,8 @@ final class BatchJob {
     }
     long start = System.nanoTime();
     try {
-      Worker w = workers[c];
+      Worker worker = workers[w];
       int n = input.size();
-      int from = (int) ((long) c * n / chunks);
-      int to = (int) ((long) (c + 1) * n / chunks);
       FieldPlan[] fields = plan.fields;
       FieldPlan.Rows[] src = new FieldPlan.Rows[fields.length];
       FieldPlan.Rows[] dst = new FieldPlan.Rows[fields.length];
@@ -101,16 +114,21 @@ final class BatchJob {
         dst[k] = outputs[k] == null ? src[k] : FieldPlan.Rows.of(outputs[k].buffer());
       }
       long epoch = input.epoch();
-      for (int pos = from; pos < to; pos++) {
-        long id = input.index(pos);
-        try {
-          for (int k = 0; k < fields.length; k++) {
-            fields[k].process(w, seed, epoch, id, src[k], dst[k], pos);
-          }
-        } catch (AugmentException e) {
-          failures[pos] = e;
-          if (stopAtFirstFailure) {
-            return;
+      for (int from = nextRow.getAndAdd(blockRows);
+          from < n && !stopClaiming;
+          from = nextRow.getAndAdd(blockRows)) {
+        for (int pos = from, to = Math.min(n, from + blockRows); pos < to; pos++) {
+          long id = input.index(pos);
+          try {
+            for (int k = 0; k < fields.length; k++) {
+              fields[k].process(worker, seed, epoch, id, src[k], dst[k], pos);
+            }
+          } catch (AugmentException e) {
+            failures[pos] = e;
+            if (stopAtFirstFailure) {
+              stopClaiming = true;
+              return;
+            }
           }
         }
       }
@@ -122,7 +140,7 @@ final class BatchJob {
 
   /**
    * Moves the input and the outputs into the augmented batch, or returns null when released or when
-   * every row failed and was skipped. Call after every chunk has run.
+   * every row failed and was skipped. Call after every worker task has returned.
    *
    * @throws AugmentException for the first failing row, unless {@code skip}
    */
@@ -134,7 +152,7 @@ final class BatchJob {
       ownerReleased = true;
       references--;
     }
-    // Every chunk has returned, so from here this thread owns everything alone.
+    // Every worker task has returned, so from here this thread owns everything alone.
     Batch out = input;
     try {
       int first = firstFailure();
@@ -234,7 +252,7 @@ final class BatchJob {
     return kept;
   }
 
-  /** The lowest failing row, or -1: the same row whatever the chunks' timing. */
+  /** The lowest failing row, or -1: the same row whatever the workers' timing. */
   private int firstFailure() {
     for (int i = 0; i < failures.length; i++) {
       if (failures[i] != null) {

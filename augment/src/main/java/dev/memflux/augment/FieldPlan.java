@@ -182,7 +182,7 @@ final class FieldPlan {
     write(s, dst, pos * outRowBytes, w);
   }
 
-  /** A field's buffer, with a float view made once per chunk for bulk float32 copies. */
+  /** A field's buffer, with a float view made once per worker task for bulk float32 copies. */
   record Rows(ByteBuffer bytes, FloatBuffer floats) {
 
     static Rows of(ByteBuffer b) {

@@ -11,6 +11,7 @@ public final class FloatSample {
 
   private float[] data = new float[0];
   private float[] spare = new float[0];
+  private int[] rowIndex = new int[0];
   private int channels;
   private int height;
   private int width;
@@ -96,6 +97,14 @@ public final class FloatSample {
   /** A second scratch of the same capacity, for ops that cannot work in place. */
   float[] spare() {
     return spare;
+  }
+
+  /** A per-worker int scratch at least {@link #width()} long, for ops that index a row. */
+  int[] rowIndex() {
+    if (rowIndex.length < width) {
+      rowIndex = new int[width];
+    }
+    return rowIndex;
   }
 
   /** Makes the spare, into which an op wrote planes of {@code height x width}, the sample. */

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -233,6 +234,29 @@ class AugmentTest {
 
     awaitZero(loader.bufferPool()::outstanding);
     awaitZero(augment.bufferPool()::outstanding);
+  }
+
+  @Test
+  void theErrorNamesTheLowestFailingRowEvenWhenLaterRowsFailFirst() {
+    Loader loader = Loader.builder(images, labels).batchSize(32).shuffle(Shuffle.none()).build();
+    SampleOp slowThenFailing =
+        (s, r) -> {
+          if (s.id() == 5) {
+            // Later rows fail on other workers in the meantime.
+            LockSupport.parkNanos(Duration.ofMillis(30).toNanos());
+          }
+          if (s.id() == 5 || s.id() == 20 || s.id() == 30) {
+            throw new IllegalStateException("bad sample " + s.id());
+          }
+        };
+    for (int trial = 0; trial < 5; trial++) {
+      Augment augment = Augment.images(ImageLayout.CHW).map(slowThenFailing).parallelism(4);
+      StepVerifier.create(loader.batches().transform(augment).doOnNext(Batch::close))
+          .expectErrorSatisfies(e -> assertThat(((AugmentException) e).sampleId()).isEqualTo(5L))
+          .verify(TIMEOUT);
+      awaitZero(augment.bufferPool()::outstanding);
+    }
+    awaitZero(loader.bufferPool()::outstanding);
   }
 
   @Test

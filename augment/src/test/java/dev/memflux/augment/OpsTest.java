@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class OpsTest {
 
@@ -78,20 +80,22 @@ class OpsTest {
     assertThat(flipped).isBetween(900, 1100);
   }
 
-  @Test
-  void rotateByZeroIsIdentity() {
+  @ParameterizedTest
+  @EnumSource(Interpolation.class)
+  void rotateByZeroIsIdentity(Interpolation mode) {
     FloatSample s = sample(3, 5, 7);
     float[] before = s.array().clone();
-    new Rotate(0, 0, 0f).apply(s, rng(3));
+    new Rotate(0, 0, 0f, mode).apply(s, rng(3));
     assertThat(java.util.Arrays.copyOf(s.array(), s.size()))
         .containsExactly(java.util.Arrays.copyOf(before, s.size()));
   }
 
-  @Test
-  void rotateBy90IsAnExactCounterClockwisePermutation() {
+  @ParameterizedTest
+  @EnumSource(Interpolation.class)
+  void rotateBy90IsAnExactCounterClockwisePermutation(Interpolation mode) {
     int n = 5;
     FloatSample s = sample(2, n, n);
-    new Rotate(90, 90, -1f).apply(s, rng(3));
+    new Rotate(90, 90, -1f, mode).apply(s, rng(3));
     // Counter-clockwise: the right column becomes the top row.
     for (int c = 0; c < 2; c++) {
       for (int y = 0; y < n; y++) {
@@ -102,11 +106,12 @@ class OpsTest {
     }
   }
 
-  @Test
-  void rotateByMinus90IsAnExactClockwisePermutation() {
+  @ParameterizedTest
+  @EnumSource(Interpolation.class)
+  void rotateByMinus90IsAnExactClockwisePermutation(Interpolation mode) {
     int n = 4;
     FloatSample s = sample(1, n, n);
-    new Rotate(-90, -90, -1f).apply(s, rng(3));
+    new Rotate(-90, -90, -1f, mode).apply(s, rng(3));
     for (int y = 0; y < n; y++) {
       for (int x = 0; x < n; x++) {
         assertThat(s.get(0, y, x)).isEqualTo(1 + (n - 1 - x) * 10 + y);
@@ -114,12 +119,71 @@ class OpsTest {
     }
   }
 
-  @Test
-  void rotateFillsCornersThatComeFromOutside() {
+  @ParameterizedTest
+  @EnumSource(Interpolation.class)
+  void rotateFillsCornersThatComeFromOutside(Interpolation mode) {
     FloatSample s = sample(1, 9, 9);
-    new Rotate(45, 45, 0f).apply(s, rng(3));
-    assertThat(s.get(0, 0, 0)).isZero();
+    new Rotate(45, 45, -7f, mode).apply(s, rng(3));
+    assertThat(s.get(0, 0, 0)).isEqualTo(-7f);
     assertThat(s.get(0, 4, 4)).isEqualTo(45f, within(1e-4f)); // the centre stays
+  }
+
+  @Test
+  void nearestRotationTakesTheSourcePixelClosestToEachInverseMappedPoint() {
+    int c = 3;
+    int h = 11;
+    int w = 16;
+    float fill = -1f;
+    for (double degrees : new double[] {7.5, -13, 33, 160}) {
+      FloatSample s = sample(c, h, w);
+      float[] before = java.util.Arrays.copyOf(s.array(), s.size());
+      new Rotate(degrees, degrees, fill, Interpolation.NEAREST).apply(s, rng(3));
+      double cos = Math.cos(Math.toRadians(degrees));
+      double sin = Math.sin(Math.toRadians(degrees));
+      double cx = (w - 1) / 2.0;
+      double cy = (h - 1) / 2.0;
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          // Reference: the inverse map of (x, y) computed directly, without stepping along rows.
+          double sx = cx + (x - cx) * cos - (y - cy) * sin;
+          double sy = cy + (x - cx) * sin + (y - cy) * cos;
+          int x0 = (int) Math.floor(sx + 0.5);
+          int y0 = (int) Math.floor(sy + 0.5);
+          boolean inside = x0 >= 0 && y0 >= 0 && x0 < w && y0 < h;
+          for (int ch = 0; ch < c; ch++) {
+            float expected = inside ? before[(ch * h + y0) * w + x0] : fill;
+            assertThat(s.get(ch, y, x))
+                .as("%s deg at (%d, %d, %d)", degrees, ch, y, x)
+                .isEqualTo(expected);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void bilinearRotationBlendsTheFourSurroundingPixels() {
+    // A horizontal ramp rotated by a small angle: bilinear values are affine in the source
+    // coordinates inside the image, nearest ones are not.
+    int h = 9;
+    int w = 9;
+    double degrees = 10;
+    FloatSample s = new FloatSample();
+    s.reset(1, 0, 1, h, w, h * w);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        s.set(0, y, x, x);
+      }
+    }
+    new Rotate(degrees, degrees, 0f, Interpolation.BILINEAR).apply(s, rng(3));
+    double cos = Math.cos(Math.toRadians(degrees));
+    double sin = Math.sin(Math.toRadians(degrees));
+    for (int y = 3; y <= 5; y++) {
+      for (int x = 3; x <= 5; x++) {
+        double sx = 4 + (x - 4) * cos - (y - 4) * sin;
+        assertThat(s.get(0, y, x)).isEqualTo((float) sx, within(1e-4f));
+      }
+    }
   }
 
   @Test

@@ -56,7 +56,7 @@ public record BenchSettings(boolean quick, double scale) {
 
   /** Batches of each timed augmentation epoch (one shard of {@code dataset}). */
   public int augmentBatches(BenchDataset dataset) {
-    int full = dataset == BenchDataset.FMNIST ? 60 : 16;
+    int full = dataset == BenchDataset.FMNIST ? 60 : 40;
     return scaled(quick ? full : 3 * full);
   }
 

@@ -17,7 +17,7 @@ import java.util.function.ToDoubleFunction;
 final class ResultTable {
 
   private static final String FORMAT =
-      "%-7s %-15s %-16s %-10s %-4s %3s %12s %7s %6s %7s %8s %8s %8s %6s%n";
+      "%-7s %-15s %-19s %-10s %-4s %3s %12s %7s %6s %7s %8s %8s %8s %6s%n";
 
   private final List<Result> results;
 
@@ -46,7 +46,7 @@ final class ResultTable {
             "/peer-bt",
             "/preload",
             "wait%"));
-    out.append("-".repeat(130)).append('\n');
+    out.append("-".repeat(133)).append('\n');
     for (Result r : results) {
       out.append(
           String.format(
