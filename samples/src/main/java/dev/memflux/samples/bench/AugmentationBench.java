@@ -55,7 +55,8 @@ final class AugmentationBench {
                 Timing.summarize(
                     EpochTimer.epochs(
                         loader.batches().transform(augment(d, interpolation, parallelism)),
-                        d.rowBytes()));
+                        d.rowBytes(),
+                        1));
             results.add(
                 new Result(
                     "augment",

@@ -41,12 +41,13 @@ public record BenchSettings(boolean quick, double scale) {
   }
 
   /**
-   * Timed loader epochs (after {@link #warmups()}) over a file of {@code epochBytes} of images: at
-   * least {@link #reps()}, more for small files so that their figure is not a few milliseconds.
+   * Loader epochs timed together as one repetition, for a data set whose epoch reads {@code
+   * epochBytes} of images: enough for {@link #loaderBytesPerRep()}, so that a small file's figure
+   * is not a few milliseconds of one epoch, where a scheduler hiccup weighs as much as the work.
    */
-  public int loaderEpochs(long epochBytes) {
+  public int loaderEpochsPerRep(long epochBytes) {
     long forBytes = (loaderBytesPerRep() + epochBytes - 1) / Math.max(1, epochBytes);
-    return (int) Math.max(reps(), Math.min(quick ? 20 : 40, forBytes));
+    return (int) Math.max(1, Math.min(quick ? 20 : 40, forBytes));
   }
 
   /** Bytes each memory-copy repetition copies (one block). */

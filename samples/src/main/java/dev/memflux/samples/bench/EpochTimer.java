@@ -6,10 +6,10 @@ import java.util.List;
 import reactor.core.publisher.Flux;
 
 /**
- * Drains a multi-epoch stream of batches, closing each, and times every epoch apart: epoch {@code
- * k} lasts from the arrival of the last batch of epoch {@code k - 1} to the arrival of its own last
- * batch, so consecutive epochs tile the run with no gap and prefetch across a boundary is counted
- * where it is consumed. Epoch 0 includes subscription, thread start and JIT warm-up, and is
+ * Drains a multi-epoch stream of batches, closing each, and times runs of consecutive epochs: epoch
+ * {@code k} lasts from the arrival of the last batch of epoch {@code k - 1} to the arrival of its
+ * own last batch, so consecutive epochs tile the run with no gap and prefetch across a boundary is
+ * counted where it is consumed. Epoch 0 includes subscription, thread start and JIT warm-up, and is
  * dropped: memflux's use is one long-lived loader over many epochs.
  */
 final class EpochTimer {
@@ -17,10 +17,10 @@ final class EpochTimer {
   private EpochTimer() {}
 
   /**
-   * The timed epochs (all but the first) of {@code batches}, as repetitions of {@code rowBytes} per
-   * sample.
+   * The timed epochs (all but the first) of {@code batches}, {@code epochsPerRep} consecutive ones
+   * to a repetition (a last incomplete group is dropped), with {@code rowBytes} per sample.
    */
-  static List<Timing.Rep> epochs(Flux<Batch> batches, long rowBytes) {
+  static List<Timing.Rep> epochs(Flux<Batch> batches, long rowBytes, int epochsPerRep) {
     List<long[]> perEpoch = new ArrayList<>(); // {samples, nanos of the last arrival}
     batches
         .doOnNext(
@@ -38,9 +38,13 @@ final class EpochTimer {
             })
         .blockLast();
     List<Timing.Rep> reps = new ArrayList<>();
-    for (int k = 1; k < perEpoch.size(); k++) {
-      long samples = perEpoch.get(k)[0];
-      double seconds = (perEpoch.get(k)[1] - perEpoch.get(k - 1)[1]) / 1e9;
+    for (int first = 1; first + epochsPerRep <= perEpoch.size(); first += epochsPerRep) {
+      long samples = 0;
+      for (int k = first; k < first + epochsPerRep; k++) {
+        samples += perEpoch.get(k)[0];
+      }
+      long end = perEpoch.get(first + epochsPerRep - 1)[1];
+      double seconds = (end - perEpoch.get(first - 1)[1]) / 1e9;
       if (samples > 0 && seconds > 0) {
         reps.add(new Timing.Rep(samples, samples * rowBytes, seconds));
       }

@@ -11,7 +11,9 @@ import java.util.List;
  * warmed right before), and each configuration (sequential or shuffled, 1 or 2 gather threads) is
  * one {@link Loader}, with its one buffer pool, read for several epochs into a subscriber that only
  * counts and closes batches. The first epoch (first touch of the mapping, pool allocation, JIT) is
- * a warm-up; the figure is the median epoch of the rest.
+ * a warm-up; the figure is the median repetition of the rest, a repetition being as many
+ * consecutive epochs as make {@link BenchSettings#loaderBytesPerRep()} (one epoch of the large
+ * images, about twenty of Fashion-MNIST).
  */
 final class LoaderBench {
 
@@ -30,7 +32,7 @@ final class LoaderBench {
       PageCache.warm(files.images(d), files.labels(d));
       try (NpyArray x = NpyArray.open(files.images(d));
           NpyArray y = NpyArray.open(files.labels(d))) {
-        int epochs = settings.loaderEpochs(x.rows() * d.rowBytes());
+        int perRep = settings.loaderEpochsPerRep(x.rows() * d.rowBytes());
         for (boolean shuffle : new boolean[] {false, true}) {
           for (int threads = 1; threads <= 2; threads++) {
             Loader loader =
@@ -38,9 +40,10 @@ final class LoaderBench {
                     .batchSize(settings.batchSize())
                     .shuffle(shuffle ? Shuffle.random(42) : Shuffle.none())
                     .gatherThreads(threads)
-                    .epochs(settings.warmups() + epochs)
+                    .epochs(settings.warmups() + (long) settings.reps() * perRep)
                     .build();
-            Timing.Summary s = Timing.summarize(EpochTimer.epochs(loader.batches(), d.rowBytes()));
+            Timing.Summary s =
+                Timing.summarize(EpochTimer.epochs(loader.batches(), d.rowBytes(), perRep));
             results.add(
                 new Result(
                     "loader",

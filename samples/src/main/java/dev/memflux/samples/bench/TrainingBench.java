@@ -41,7 +41,9 @@ import reactor.core.scheduler.Schedulers;
  * memflux the report's training time (from asking for each batch to finishing its step), for the
  * preloaded loop the loop, for DJL its {@code fit}. Data wait is the share of that time the
  * training thread waited for a batch. PyTorch gets one thread ({@link TorchThreads}), as in {@code
- * memflux train}.
+ * memflux train}, and the command line fixes glibc's malloc thresholds first ({@link
+ * dev.memflux.samples.NativeHeap}): otherwise whether a training thread's freed tensors are faulted
+ * back in every step depends on its malloc arena, and the CNN's rate on it by up to 40%.
  */
 final class TrainingBench {
 
@@ -158,12 +160,9 @@ final class TrainingBench {
                   long start = System.nanoTime();
                   for (ai.djl.training.dataset.Batch b : inMemory) {
                     // Each step trains on a copy of the preloaded arrays (a memcpy of 200 KB,
-                    // against
-                    // milliseconds of compute) owned by a per-step manager, as is the step's batch:
-                    // the
-                    // op results, which live in their input's manager, and whatever DJL allocates
-                    // in the
-                    // batch's manager are freed with the step, and the preloaded set never changes.
+                    // against milliseconds of compute) owned by a per-step manager, as is the
+                    // step's batch: op results, which live in their input's manager, and whatever
+                    // DJL allocates there are freed with the step; the preloaded set never changes.
                     try (NDManager step = trainer.getManager().newSubManager()) {
                       EasyTrain.trainBatch(
                           trainer,
