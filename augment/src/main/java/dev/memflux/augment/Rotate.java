@@ -1,5 +1,7 @@
 package dev.memflux.augment;
 
+import java.util.Arrays;
+
 /**
  * Rotates counter-clockwise about the image centre by an angle drawn uniformly from [min, max]
  * degrees, sampling the nearest source pixel or bilinearly; pixels that come from outside the image
@@ -44,8 +46,8 @@ final class Rotate implements ImageOp {
   }
 
   /**
-   * Per row, first finds each output pixel's source pixel (or -1 for the fill), then copies plane
-   * by plane: the copy loop is then tight and the coordinates are computed once for all channels.
+   * Per row, first finds each output pixel's source pixel, then copies plane by plane: the copy
+   * loop is then tight and the coordinates are computed once for all channels.
    */
   private void nearest(FloatSample s, double cos, double sin) {
     float[] src = s.array();
@@ -65,16 +67,30 @@ final class Rotate implements ImageOp {
       double dy = y - cy;
       long sx = fixed(cx - cx * cos - dy * sin + 0.5); // + 0.5: flooring then rounds half up
       long sy = fixed(cy - cx * sin + dy * cos + 0.5);
+      // The pixels of a row that come from inside the image form one span (a line meets the
+      // image rectangle in one segment): copy it without a per-pixel test, fill either side.
+      int first = w;
+      int end = 0;
       for (int x = 0; x < w; x++, sx += stepX, sy += stepY) {
         int x0 = (int) (sx >> 32);
         int y0 = (int) (sy >> 32);
-        source[x] = x0 >= 0 && y0 >= 0 && x0 < w && y0 < h ? y0 * w + x0 : -1;
+        if (x0 >= 0 && y0 >= 0 && x0 < w && y0 < h) {
+          source[x] = y0 * w + x0;
+          first = Math.min(first, x);
+          end = x + 1;
+        }
       }
       for (int c = 0, base = 0; c < channels; c++, base += plane) {
-        for (int x = 0, out = base + y * w; x < w; x++, out++) {
-          int i = source[x];
-          dst[out] = i >= 0 ? src[base + i] : fill;
+        int row = base + y * w;
+        if (first >= end) {
+          Arrays.fill(dst, row, row + w, fill);
+          continue;
         }
+        Arrays.fill(dst, row, row + first, fill);
+        for (int x = first; x < end; x++) {
+          dst[row + x] = src[base + source[x]];
+        }
+        Arrays.fill(dst, row + end, row + w, fill);
       }
     }
   }
