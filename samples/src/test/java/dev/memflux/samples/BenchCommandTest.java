@@ -37,7 +37,11 @@ class BenchCommandTest {
     }
     assertThat(text).contains("\"dataset\": \"fmnist-u8\"", "\"dataset\": \"images-f32\"");
     String[] rows = text.split("\n  \\{");
-    assertThat(rows).hasSize(1 + 6 + 8 + 4 + 6);
+    // Limits 6; loader 2 orders x 2 thread counts x 2 data sets; augment 2 interpolations x 2
+    // parallelisms x 2 data sets; train 3 feeds x 2 models.
+    assertThat(rows).hasSize(1 + 6 + 8 + 8 + 6);
+    assertThat(text)
+        .contains("\"variant\": \"flip+rot15-nearest\"", "\"variant\": \"flip+rot15-bilinear\"");
     for (int i = 1; i < rows.length; i++) {
       assertThat(rows[i])
           .contains("\"shuffle\": ", "\"threads\": ", "\"samples_per_sec\": ", "\"gb_per_sec\": ");
