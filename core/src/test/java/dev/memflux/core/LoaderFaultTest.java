@@ -432,7 +432,15 @@ class LoaderFaultTest {
 
   // ------------------------------------------------------------ operators that drop elements
 
-  record Dropper(String name, Function<Flux<Batch>, Flux<Batch>> op) {}
+  /**
+   * An operator chain that drops batches. {@code reactorMayLose}: Reactor itself may drop a batch
+   * there without calling the discard hook, so only the Cleaner can take it back.
+   */
+  record Dropper(String name, Function<Flux<Batch>, Flux<Batch>> op, boolean reactorMayLose) {
+    Dropper(String name, Function<Flux<Batch>, Flux<Batch>> op) {
+      this(name, op, false);
+    }
+  }
 
   static List<Dropper> droppers(Scheduler consumer) {
     return List.of(
@@ -467,7 +475,10 @@ class LoaderFaultTest {
                                 .delayElement(Duration.ofMillis(b.sequence() % 4))
                                 .take(Duration.ofMillis(b.sequence() % 2 == 0 ? 0 : 50)),
                         4)
-                    .take(5)),
+                    .take(5),
+            // take(Duration) serialises its subscriber: a value that arrives just after its timer
+            // completed it goes to onNextDropped, not to the discard hook (reactor-core 3.8.7).
+            true),
         new Dropper(
             "flatMap inner error",
             f ->
@@ -487,7 +498,7 @@ class LoaderFaultTest {
   }
 
   @Test
-  void operatorsThatDropBatchesCloseThemThroughDiscardHooks() {
+  void operatorsThatDropBatchesCloseThemThroughDiscardHooks() throws InterruptedException {
     Scheduler consumer = Schedulers.newSingle("test-consumer");
     try {
       SplittableRandom random = new SplittableRandom(0x5EED_0004L);
@@ -516,7 +527,11 @@ class LoaderFaultTest {
               .blockLast(WAIT);
           assertThat(delivered).as(d.name()).isNotEmpty();
           try {
-            TestData.assertAllReturned(loader.bufferPool());
+            if (d.reactorMayLose()) {
+              awaitReturnedOrReclaimed(loader.bufferPool());
+            } else {
+              TestData.assertAllReturned(loader.bufferPool());
+            }
           } catch (AssertionError e) {
             throw new AssertionError(d.name() + " trial " + trial + ": " + e.getMessage(), e);
           }
@@ -582,6 +597,16 @@ class LoaderFaultTest {
     } finally {
       rails.dispose();
     }
+  }
+
+  /** Polls, collecting garbage, until nothing is leased: closed, or taken back by the Cleaner. */
+  private static void awaitReturnedOrReclaimed(BufferPool pool) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (pool.outstanding() != 0 && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertThat(pool.outstanding()).as("buffers neither closed nor reclaimed").isZero();
   }
 
   private static void sleep(long millis) {
