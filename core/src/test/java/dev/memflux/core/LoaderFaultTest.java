@@ -585,12 +585,7 @@ class LoaderFaultTest {
                     .take(6))
             .blockLast(WAIT);
       }
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (loader.bufferPool().outstanding() != 0 && System.nanoTime() < deadline) {
-        System.gc();
-        Thread.sleep(20);
-      }
-      assertThat(loader.bufferPool().outstanding()).isZero();
+      awaitReturnedOrReclaimed(loader.bufferPool());
       assertThat(loader.bufferPool().reclaimed())
           .as("batches that only the Cleaner returned (reactor-core#4379)")
           .isPositive();
