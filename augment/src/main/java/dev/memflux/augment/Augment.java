@@ -163,7 +163,7 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
   /**
    * Rotates counter-clockwise about the centre by an angle uniform in [minDegrees, maxDegrees],
    * filling with 0 and sampling as {@code interpolation} says. {@link Interpolation#NEAREST}
-   * matches torchvision's {@code RandomRotation} default and costs about half as much.
+   * matches torchvision's {@code RandomRotation} default at about 40% of the cost.
    */
   public Augment rotate(double minDegrees, double maxDegrees, Interpolation interpolation) {
     return with(new Rotate(minDegrees, maxDegrees, 0f, interpolation));
