@@ -105,9 +105,9 @@ final class GatherRun {
   private void startWorkers() {
     int toStart = 0;
     synchronized (lock) {
-      long allowed = Math.min(requested - issued, loader.prefetch() - (issued - delivered));
-      while (workers + toStart < maxWorkers && mayIssue() && workers + toStart < allowed) {
-        toStart++;
+      if (mayIssue()) {
+        long allowed = Math.min(requested - issued, loader.prefetch() - (issued - delivered));
+        toStart = (int) Math.max(0, Math.min(maxWorkers, allowed) - workers);
       }
       workers += toStart;
     }
@@ -119,6 +119,8 @@ final class GatherRun {
   /** A worker: gathers batch after batch while demand and prefetch allow. */
   private void work() {
     BatchPlanner.Planned plan = null;
+    // A gathered batch not yet handed to the delivery queue: closed here if anything throws.
+    Batch pending = null;
     try {
       while (true) {
         long slot;
@@ -133,21 +135,25 @@ final class GatherRun {
           slot = issued++;
         }
         long start = System.nanoTime();
-        Batch batch = loader.gather(plan);
+        pending = loader.gather(plan);
         loader.gatherMeter().recordSince(start);
-        boolean keep;
         synchronized (lock) {
-          keep = !cancelled && error == null;
-          if (keep) {
-            ready.put(slot, batch);
+          if (!cancelled && error == null) {
+            ready.put(slot, pending);
+            pending = null;
           }
         }
-        if (!keep) {
-          batch.close();
+        if (pending != null) {
+          pending.close();
+          pending = null;
         }
         drain();
       }
     } catch (Throwable t) {
+      // A mapped-read fault can surface just after the read, with the batch still ours.
+      if (pending != null) {
+        pending.close();
+      }
       // Catch everything: a worker that died silently would leave the subscriber waiting forever.
       record(t, plan == null ? "" : "batch " + plan.sequence() + " of epoch " + plan.epoch());
     } finally {
