@@ -106,12 +106,8 @@ public final class Batch implements AutoCloseable {
   }
 
   /** Bytes held by field {@code i}: the product of its shape times its item size. */
-  public long byteSize(int i) {
-    long n = types[i].itemSize();
-    for (long d : shapes[i]) {
-      n *= d;
-    }
-    return n;
+  private long byteSize(int i) {
+    return NpyHeader.byteSize(shapes[i], 0, types[i].itemSize());
   }
 
   /**
@@ -133,10 +129,12 @@ public final class Batch implements AutoCloseable {
     if (!type.isNativeOrder()) {
       throw new IllegalArgumentException("field type must be in native byte order, was " + type);
     }
-    long bytes = type.itemSize();
-    for (long d : shape) {
-      bytes *= d;
+    if (Arrays.stream(shape).anyMatch(d -> d < 0)) {
+      throw new IllegalArgumentException(
+          "field shape must not be negative, was " + Arrays.toString(shape));
     }
+    // Overflow throws: a wrapped product could otherwise pass the capacity check.
+    long bytes = NpyHeader.byteSize(shape, 0, type.itemSize());
     if (bytes > buffer.buffer().capacity()) {
       throw new IllegalArgumentException(
           "buffer of "
