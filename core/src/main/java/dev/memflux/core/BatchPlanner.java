@@ -15,6 +15,8 @@ final class BatchPlanner {
 
   private final long rows;
   private final Shuffle shuffle;
+  // The shuffle as loader states name it, once rather than for every batch.
+  private final String shuffleName;
   private final int batchSize;
   private final boolean dropLast;
   private final long epochs;
@@ -37,12 +39,13 @@ final class BatchPlanner {
       LoaderState start) {
     this.rows = rows;
     this.shuffle = shuffle;
+    this.shuffleName = shuffle.toString();
     this.batchSize = batchSize;
     this.dropLast = dropLast;
     this.epochs = epochs;
     this.rank = rank;
     this.worldSize = worldSize;
-    if (start.rows() != rows || !start.shuffle().equals(shuffle.toString())) {
+    if (start.rows() != rows || !start.shuffle().equals(shuffleName)) {
       throw new IllegalArgumentException(
           "loader state was taken from a loader over "
               + start.rows()
@@ -78,6 +81,11 @@ final class BatchPlanner {
 
   /** Samples this rank reads in the current epoch, after dropping an incomplete last batch. */
   private long usable() {
+    return usable(plan, worldSize, dropLast, batchSize);
+  }
+
+  /** Samples a rank reads in an epoch of {@code plan}, after dropping an incomplete last batch. */
+  static long usable(EpochPlan plan, int worldSize, boolean dropLast, int batchSize) {
     long perRank = plan.perRank(worldSize, dropLast);
     return dropLast ? perRank - perRank % batchSize : perRank;
   }
@@ -125,20 +133,14 @@ final class BatchPlanner {
     consumed += n;
     LoaderState after;
     if (consumed >= limit) {
-      after = LoaderState.epochStart(epoch + 1, rows, shuffle.toString(), worldSize);
+      after = LoaderState.epochStart(epoch + 1, rows, shuffleName, worldSize);
     } else {
       long[] known = new long[worldSize];
       Arrays.fill(known, -1);
       known[rank] = consumed;
       after =
           new LoaderState(
-              epoch,
-              rows,
-              shuffle.toString(),
-              worldSize,
-              known,
-              plan.leftovers(),
-              plan.tailStart());
+              epoch, rows, shuffleName, worldSize, known, plan.leftovers(), plan.tailStart());
     }
     return new Planned(epoch, sequence, indices, after);
   }

@@ -99,17 +99,15 @@ public record DType(Kind kind, int itemSize, ByteOrder order) {
       return BOOL;
     }
     ByteOrder order = ByteOrder.nativeOrder();
-    boolean explicitOrder = false;
     if (!s.isEmpty() && "<>|=".indexOf(s.charAt(0)) >= 0) {
       char c = s.charAt(0);
-      explicitOrder = c == '<' || c == '>';
       order =
           c == '<'
               ? ByteOrder.LITTLE_ENDIAN
               : c == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.nativeOrder();
       s = s.substring(1);
     }
-    if (s.length() < 2 || s.length() > 2) {
+    if (s.length() != 2) {
       throw new IllegalArgumentException(unsupported(descr));
     }
     Kind kind =
@@ -125,9 +123,7 @@ public record DType(Kind kind, int itemSize, ByteOrder order) {
       throw new IllegalArgumentException(unsupported(descr));
     }
     int size = sizeChar - '0';
-    if (explicitOrder && size == 1 && kind == Kind.BOOL) {
-      order = ByteOrder.nativeOrder();
-    }
+    // Single-byte types get native order from the constructor, whatever the prefix said.
     try {
       return new DType(kind, size, order);
     } catch (IllegalArgumentException e) {

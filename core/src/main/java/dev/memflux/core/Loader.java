@@ -25,9 +25,10 @@ import reactor.core.scheduler.Schedulers;
  * <p>Demand comes only from the subscriber: a batch is gathered only after it has been requested,
  * and at most {@link Builder#prefetch(int) prefetch} gathered batches wait for delivery, so memory
  * in flight is bounded whatever the dataset size. Gathering (page faults and copies) runs on the
- * loader's own gather threads, and batches arrive in order whatever the thread count. Sample order
- * is a pure function of (seed, epoch, rank, worldSize), and {@link #resumeFrom(LoaderState)}
- * continues exactly after any batch.
+ * loader's own gather threads (or on {@link Builder#gatherScheduler(Scheduler) the caller's
+ * scheduler}), and batches arrive in order whatever the thread count. Sample order is a pure
+ * function of (seed, epoch, rank, worldSize), and {@link #resumeFrom(LoaderState)} continues
+ * exactly after any batch.
  *
  * <p>Batches are delivered on a gather thread: a subscriber doing heavy work per batch should move
  * it to its own thread (as the training stage does), or the next gather waits on it.
@@ -56,7 +57,8 @@ public final class Loader {
 
   /**
    * The batches, from this loader's start state to the last epoch. Cold: each subscription starts
-   * afresh from the same state and gets its own gather threads, released when it ends.
+   * afresh from the same state and gets its own gather threads, released when it ends (unless the
+   * builder was given a gather scheduler, which stays the caller's).
    */
   public Flux<Batch> batches() {
     return Flux.defer(
@@ -137,9 +139,11 @@ public final class Loader {
 
   /** Samples this rank reads in a full epoch. */
   public long samplesPerEpoch() {
-    long perRank =
-        EpochPlan.full(settings.fields[0].rows()).perRank(settings.worldSize, settings.dropLast);
-    return settings.dropLast ? perRank - perRank % settings.batchSize : perRank;
+    return BatchPlanner.usable(
+        EpochPlan.full(settings.fields[0].rows()),
+        settings.worldSize,
+        settings.dropLast,
+        settings.batchSize);
   }
 
   /** Batches this rank reads in a full epoch. */

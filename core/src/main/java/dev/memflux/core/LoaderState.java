@@ -88,7 +88,7 @@ public record LoaderState(
   }
 
   /** True when every rank's consumption is known (needed to resume with another world size). */
-  public boolean knowsAllRanks() {
+  boolean knowsAllRanks() {
     return Arrays.stream(consumed).allMatch(c -> c >= 0);
   }
 
