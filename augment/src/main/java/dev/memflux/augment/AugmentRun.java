@@ -25,10 +25,12 @@ final class AugmentRun {
   private final SkipLog skips;
   private final Worker[] workers;
   private final Scheduler scheduler;
-  // Batches received from upstream and not yet taken up by augment(): the one concatMap queues
-  // ahead. Reactor may drop a batch that arrives as the stage ends without discarding it, so the
-  // run closes whatever is left here when it is disposed, and anything arriving after that.
-  private final InFlight<Batch> waiting = new InFlight<>();
+  // Batches the stage holds that nobody downstream has yet: received and not yet taken up by
+  // augment() (the one concatMap queues ahead), or augmented and not yet delivered. Reactor may
+  // drop such a batch without discarding it (a Mono holding its value for lack of demand when
+  // cancelled, seen with concatMap(f, 0) and a peeking operator in reactor-core 3.8.7), so the run
+  // closes whatever is left here when it is disposed, and anything arriving after that.
+  private final InFlight<Batch> held = new InFlight<>();
   private BatchPlan plan;
 
   AugmentRun(
@@ -60,14 +62,14 @@ final class AugmentRun {
    * Owns {@code batch} from here on, whatever happens.
    */
   Mono<Batch> augment(Batch batch) {
-    waiting.remove(batch);
+    held.remove(batch);
     BatchJob job;
     try {
       // Batches only ever arrive one at a time (concatMap), so the plan needs no lock.
       if (plan == null || !plan.fits(batch)) {
         plan = BatchPlan.of(batch, layout, steps);
       }
-      job = new BatchJob(batch, plan, workers, pool, seed, policy == ErrorPolicy.FAIL);
+      job = new BatchJob(batch, plan, workers, pool, seed, policy);
     } catch (RuntimeException e) {
       batch.close();
       return Mono.error(e);
@@ -75,23 +77,31 @@ final class AugmentRun {
     int tasks = job.tasks();
     return Flux.range(0, tasks)
         .flatMap(w -> Mono.fromRunnable(() -> job.runWorker(w)).subscribeOn(scheduler), tasks, 1)
-        .then(Mono.fromCallable(() -> job.finish(policy == ErrorPolicy.SKIP, skips)))
+        .then(Mono.fromCallable(() -> holding(job.finish(skips))))
         .doOnNext(
             b -> {
-              job.delivered();
+              held.remove(b);
               // The workers' summed busy time, so busy share reads against all the stage's threads.
               meter.record(job.busyNanos());
             })
         .doFinally(signal -> job.release());
   }
 
+  /** Registers a finished batch (or none) until it is delivered. */
+  private Batch holding(Batch finished) {
+    if (finished != null) {
+      held.add(finished);
+    }
+    return finished;
+  }
+
   /** Notes a batch arriving from upstream; closes it at once if the run has already ended. */
   void received(Batch batch) {
-    waiting.add(batch);
+    held.add(batch);
   }
 
   void dispose() {
-    waiting.closeAll();
+    held.closeAll();
     scheduler.dispose();
   }
 }

@@ -8,16 +8,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The augmentation of one batch by several workers, then joined by {@link #finish()} into the
- * output batch. Workers claim small blocks of rows from a shared cursor rather than a fixed share
- * each: a worker slowed down (by the gather thread taking its core, say) then claims fewer blocks
- * instead of holding up the whole batch while the others idle.
+ * The augmentation of one batch by several workers, then joined by {@link #finish} into the output
+ * batch. Workers claim small blocks of rows from a shared cursor rather than a fixed share each: a
+ * worker slowed down (by the gather thread taking its core, say) then claims fewer blocks instead
+ * of holding up the whole batch while the others idle.
  *
- * <p>Ownership: the job owns the input batch and the output buffers it leased until {@link
- * #finish()} moves them into the output batch. Each running worker task holds a reference, and the
- * owner holds one until it finishes or {@link #release() releases} (cancel, error); the memory goes
- * back to its pools only when the last reference goes, so a worker still running after a cancel
- * never writes into a buffer that another batch already reuses.
+ * <p>Ownership: the job owns the input batch and the output buffers it leased until {@link #finish}
+ * moves them into the output batch. Each running worker task holds a reference, and the owner holds
+ * one until it finishes or {@link #release() releases} (cancel, error); the memory goes back to its
+ * pools only when the last reference goes, so a worker still running after a cancel never writes
+ * into a buffer that another batch already reuses.
  */
 final class BatchJob {
 
@@ -39,13 +39,10 @@ final class BatchJob {
   /** Per row: what made it fail, or null. Each row is claimed by one worker. */
   private final AugmentException[] failures;
 
-  private final boolean stopAtFirstFailure;
+  private final ErrorPolicy policy;
   private final AtomicLong busyNanos = new AtomicLong();
   private int references = 1;
   private boolean ownerReleased;
-
-  /** The finished batch until it is handed downstream; see {@link #delivered()}. */
-  private Batch output;
 
   /**
    * Leases the output buffers for {@code input}; on failure closes {@code input} and anything
@@ -57,12 +54,12 @@ final class BatchJob {
       Worker[] workers,
       BufferPool pool,
       long seed,
-      boolean stopAtFirstFailure) {
+      ErrorPolicy policy) {
     this.input = input;
     this.plan = plan;
     this.workers = workers;
     this.seed = seed;
-    this.stopAtFirstFailure = stopAtFirstFailure;
+    this.policy = policy;
     this.tasks = Math.min(workers.length, input.size());
     // About 8 blocks per worker: claims stay rare, and the last block is a small share of a batch.
     this.blockRows = Math.max(1, input.size() / (8 * tasks));
@@ -125,7 +122,7 @@ final class BatchJob {
             }
           } catch (AugmentException e) {
             failures[pos] = e;
-            if (stopAtFirstFailure) {
+            if (policy == ErrorPolicy.FAIL) {
               stopClaiming = true;
               return;
             }
@@ -142,9 +139,9 @@ final class BatchJob {
    * Moves the input and the outputs into the augmented batch, or returns null when released or when
    * every row failed and was skipped. Call after every worker task has returned.
    *
-   * @throws AugmentException for the first failing row, unless {@code skip}
+   * @throws AugmentException for the first failing row, unless the policy is to skip
    */
-  Batch finish(boolean skip, SkipLog log) {
+  Batch finish(SkipLog log) {
     synchronized (this) {
       if (ownerReleased) {
         return null;
@@ -156,7 +153,7 @@ final class BatchJob {
     Batch out = input;
     try {
       int first = firstFailure();
-      if (first >= 0 && !skip) {
+      if (first >= 0 && policy == ErrorPolicy.FAIL) {
         throw failures[first];
       }
       for (int k = 0; k < outputs.length; k++) {
@@ -182,9 +179,6 @@ final class BatchJob {
           return null;
         }
       }
-      synchronized (this) {
-        output = out;
-      }
       return out;
     } catch (RuntimeException | Error e) {
       out.close();
@@ -194,32 +188,14 @@ final class BatchJob {
   }
 
   /**
-   * Marks the finished batch as handed downstream. Until then the job still closes it on {@link
-   * #release()}: a Mono that holds its value for lack of demand does not always discard it when
-   * cancelled (seen with {@code concatMap(f, 0)} and a peeking operator in reactor-core 3.8.7), so
-   * the job cannot leave that to discard hooks.
-   */
-  void delivered() {
-    synchronized (this) {
-      output = null;
-    }
-  }
-
-  /**
-   * Drops the owner's reference and closes a finished batch never delivered: after a cancel or
-   * error, and harmlessly after delivery.
+   * Drops the owner's reference after a cancel or error (harmless after {@link #finish}): the
+   * memory returns once no worker task uses it any more.
    */
   void release() {
-    Batch undelivered;
     boolean drop;
     synchronized (this) {
-      undelivered = output;
-      output = null;
       drop = !ownerReleased;
       ownerReleased = true;
-    }
-    if (undelivered != null) {
-      undelivered.close();
     }
     if (drop) {
       dereference();
