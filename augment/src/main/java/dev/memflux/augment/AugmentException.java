@@ -18,7 +18,7 @@ public final class AugmentException extends StageException {
   private final int field;
 
   /**
-   * @param op the op's description, e.g. {@code "rotate(-15.0, 15.0)"}
+   * @param op the op's description, e.g. {@code "rotate(-15.0, 15.0, BILINEAR)"}
    * @param sampleId the sample id (row number in the files)
    * @param epoch the epoch of the batch
    * @param field the field the op was applied to

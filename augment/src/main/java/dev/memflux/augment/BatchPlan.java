@@ -1,7 +1,6 @@
 package dev.memflux.augment;
 
 import dev.memflux.core.Batch;
-import dev.memflux.core.DType;
 import java.util.Arrays;
 import java.util.List;
 
@@ -10,12 +9,10 @@ final class BatchPlan {
 
   final FieldPlan[] fields;
   private final long[][] rowShapes;
-  private final DType[] types;
 
-  private BatchPlan(FieldPlan[] fields, long[][] rowShapes, DType[] types) {
+  private BatchPlan(FieldPlan[] fields, long[][] rowShapes) {
     this.fields = fields;
     this.rowShapes = rowShapes;
-    this.types = types;
   }
 
   /**
@@ -28,7 +25,6 @@ final class BatchPlan {
         steps.stream().flatMapToInt(s -> Arrays.stream(s.fields())).distinct().sorted().toArray();
     FieldPlan[] plans = new FieldPlan[targets.length];
     long[][] rows = new long[targets.length][];
-    DType[] types = new DType[targets.length];
     for (int k = 0; k < targets.length; k++) {
       int f = targets[k];
       if (f >= batch.fieldCount()) {
@@ -37,9 +33,8 @@ final class BatchPlan {
       }
       plans[k] = FieldPlan.of(f, batch.fieldShape(f), batch.fieldType(f), layout, steps);
       rows[k] = rowShape(batch, f);
-      types[k] = batch.fieldType(f);
     }
-    return new BatchPlan(plans, rows, types);
+    return new BatchPlan(plans, rows);
   }
 
   /** True when {@code batch} has the row shapes and types this plan was checked against. */
@@ -47,7 +42,7 @@ final class BatchPlan {
     for (int k = 0; k < fields.length; k++) {
       int f = fields[k].field;
       if (f >= batch.fieldCount()
-          || !types[k].equals(batch.fieldType(f))
+          || !fields[k].inType.equals(batch.fieldType(f))
           || !Arrays.equals(rowShapes[k], rowShape(batch, f))) {
         return false;
       }

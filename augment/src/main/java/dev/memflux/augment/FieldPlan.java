@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * How one field of a batch is augmented: its checked geometry before and after, the ops that apply
  * to it with their positions in the stage, and how rows are decoded to and encoded from a {@link
- * FloatSample}. Built once per subscription (again only if the row shape changes).
+ * FloatSample}. Built once per subscription (again only if a row shape or dtype changes).
  */
 final class FieldPlan {
 

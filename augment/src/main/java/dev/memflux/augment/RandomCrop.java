@@ -1,5 +1,7 @@
 package dev.memflux.augment;
 
+import java.util.Arrays;
+
 /**
  * Pads each side by {@code padding} and crops a {@code size x size} window at a uniformly drawn
  * offset, like torchvision's {@code RandomCrop(size, padding, padding_mode)}; the padded image is
@@ -60,22 +62,29 @@ final class RandomCrop implements ImageOp {
         int sy = top + y;
         int out = dstPlane + y * size;
         if (mode == Padding.ZERO && (sy < 0 || sy >= h)) {
-          java.util.Arrays.fill(dst, out, out + size, 0f);
+          Arrays.fill(dst, out, out + size, 0f);
           continue;
         }
         int row = srcPlane + reflect(sy, h) * w;
         if (inFrom < inTo) {
           System.arraycopy(src, row + left + inFrom, dst, out + inFrom, inTo - inFrom);
         }
-        for (int x = 0; x < inFrom; x++) {
-          dst[out + x] = mode == Padding.ZERO ? 0f : src[row + reflect(left + x, w)];
-        }
-        for (int x = Math.max(inTo, 0); x < size; x++) {
-          dst[out + x] = mode == Padding.ZERO ? 0f : src[row + reflect(left + x, w)];
-        }
+        pad(src, row, left, w, dst, out, 0, inFrom);
+        pad(src, row, left, w, dst, out, Math.max(inTo, 0), size);
       }
     }
     s.swap(size, size);
+  }
+
+  /** Fills window columns [from, to) of one output row, which lie outside the image. */
+  private void pad(float[] src, int row, int left, int w, float[] dst, int out, int from, int to) {
+    if (mode == Padding.ZERO) {
+      Arrays.fill(dst, out + from, out + Math.max(from, to), 0f);
+      return;
+    }
+    for (int x = from; x < to; x++) {
+      dst[out + x] = src[row + reflect(left + x, w)];
+    }
   }
 
   /** numpy's reflect: -1 maps to 1 and n to n - 2; valid for |overshoot| < n. */

@@ -1,5 +1,7 @@
 package dev.memflux.augment;
 
+import dev.memflux.core.Seeds;
+
 /**
  * A reseedable splitmix64 generator: one per worker, reset for every (sample, op) so an op's draws
  * are a pure function of (seed, epoch, sample id, op position) without allocating a generator per
@@ -13,17 +15,10 @@ final class Rng {
 
   /** The seed of one op's generator for one sample; each input goes through a full mix. */
   static long seedFor(long seed, long epoch, long sampleId, int opIndex) {
-    long h = mix(seed + GOLDEN_GAMMA);
-    h = mix(h ^ (epoch + GOLDEN_GAMMA));
-    h = mix(h ^ (sampleId + GOLDEN_GAMMA));
-    return mix(h ^ (opIndex + GOLDEN_GAMMA));
-  }
-
-  /** Stafford's variant 13 finalizer, as in splitmix64 and {@link java.util.SplittableRandom}. */
-  static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-    return z ^ (z >>> 31);
+    long h = Seeds.mix(seed + GOLDEN_GAMMA);
+    h = Seeds.mix(h ^ (epoch + GOLDEN_GAMMA));
+    h = Seeds.mix(h ^ (sampleId + GOLDEN_GAMMA));
+    return Seeds.mix(h ^ (opIndex + GOLDEN_GAMMA));
   }
 
   void reset(long seed) {
@@ -32,7 +27,7 @@ final class Rng {
 
   long nextLong() {
     state += GOLDEN_GAMMA;
-    return mix(state);
+    return Seeds.mix(state);
   }
 
   /** Uniform in [0, 1). */

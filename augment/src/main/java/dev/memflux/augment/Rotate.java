@@ -1,6 +1,7 @@
 package dev.memflux.augment;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Rotates counter-clockwise about the image centre by an angle drawn uniformly from [min, max]
@@ -29,7 +30,7 @@ final class Rotate implements ImageOp {
     this.minDegrees = minDegrees;
     this.maxDegrees = maxDegrees;
     this.fill = fill;
-    this.interpolation = java.util.Objects.requireNonNull(interpolation, "interpolation");
+    this.interpolation = Objects.requireNonNull(interpolation, "interpolation");
   }
 
   @Override
