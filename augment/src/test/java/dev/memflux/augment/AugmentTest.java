@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.memflux.augment.Fixtures.Snapshot;
 import dev.memflux.core.Batch;
 import dev.memflux.core.DType;
+import dev.memflux.core.Leaks;
 import dev.memflux.core.Loader;
 import dev.memflux.core.LoaderState;
 import dev.memflux.core.NpyArray;
@@ -17,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -95,8 +97,7 @@ class AugmentTest {
         }
       }
     }
-    assertThat(loader.bufferPool().outstanding()).isZero();
-    assertThat(augment.bufferPool().outstanding()).isZero();
+    Leaks.assertReleased("augment", loader.bufferPool(), augment.bufferPool());
   }
 
   @Test
@@ -185,8 +186,7 @@ class AugmentTest {
         .thenCancel()
         .verify(TIMEOUT);
 
-    awaitZero(loader.bufferPool()::outstanding);
-    awaitZero(augment.bufferPool()::outstanding);
+    Leaks.assertReleased("augment", loader.bufferPool(), augment.bufferPool());
     assertThat(loader.bufferPool().reclaimed()).isZero();
   }
 
@@ -199,8 +199,7 @@ class AugmentTest {
           .expectNextCount(25)
           .expectComplete()
           .verify(TIMEOUT);
-      awaitZero(loader.bufferPool()::outstanding);
-      awaitZero(augment.bufferPool()::outstanding);
+      Leaks.assertReleased("augment", loader.bufferPool(), augment.bufferPool());
     }
   }
 
@@ -232,8 +231,7 @@ class AugmentTest {
                     .isEqualTo(13L))
         .verify(TIMEOUT);
 
-    awaitZero(loader.bufferPool()::outstanding);
-    awaitZero(augment.bufferPool()::outstanding);
+    Leaks.assertReleased("augment", loader.bufferPool(), augment.bufferPool());
   }
 
   @Test
@@ -254,9 +252,9 @@ class AugmentTest {
       StepVerifier.create(loader.batches().transform(augment).doOnNext(Batch::close))
           .expectErrorSatisfies(e -> assertThat(((AugmentException) e).sampleId()).isEqualTo(5L))
           .verify(TIMEOUT);
-      awaitZero(augment.bufferPool()::outstanding);
+      Leaks.assertReleased("augment", augment.bufferPool());
     }
-    awaitZero(loader.bufferPool()::outstanding);
+    Leaks.assertReleased("augment", loader.bufferPool());
   }
 
   @Test
@@ -287,8 +285,7 @@ class AugmentTest {
       }
       assertThat(s.shapes().get(0)[0]).isEqualTo(s.indices().length);
     }
-    assertThat(loader.bufferPool().outstanding()).isZero();
-    assertThat(one.bufferPool().outstanding()).isZero();
+    Leaks.assertReleased("augment", loader.bufferPool(), one.bufferPool());
   }
 
   @Test
@@ -310,7 +307,7 @@ class AugmentTest {
     assertThat(out).hasSize(5);
     assertThat(out.get(0).sequence()).isEqualTo(1);
     assertThat(augment.skipped()).isEqualTo(8);
-    assertThat(loader.bufferPool().outstanding()).isZero();
+    Leaks.assertReleased("augment", loader.bufferPool());
   }
 
   @Test
@@ -339,7 +336,7 @@ class AugmentTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(message))
         .verify(TIMEOUT);
-    awaitZero(loader.bufferPool()::outstanding);
+    Leaks.assertReleased("augment", loader.bufferPool());
   }
 
   @Test
@@ -362,6 +359,7 @@ class AugmentTest {
 
   @Test
   void workerThreadsStopWhenTheSubscriptionEnds() {
+    Set<Long> before = Leaks.memfluxThreads();
     Loader loader = loader().build();
     collect(loader.batches().transform(heavy(3)));
     StepVerifier.create(loader.batches().transform(heavy(3)).doOnNext(Batch::close).take(2))
@@ -369,11 +367,7 @@ class AugmentTest {
         .expectComplete()
         .verify(TIMEOUT);
 
-    awaitZero(
-        () ->
-            Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("memflux-augment"))
-                .count());
+    Leaks.assertNoNewMemfluxThreads(before, "augment");
   }
 
   @Test
@@ -464,7 +458,7 @@ class AugmentTest {
     assertThat(out.get(5).shapes().get(0)).containsExactly(4, 1, 5, 5);
     // One buffer for full batches and one for the short last batch, each reused every epoch.
     assertThat(augment.bufferPool().allocated()).isLessThanOrEqualTo(4);
-    assertThat(augment.bufferPool().outstanding()).isZero();
+    Leaks.assertReleased("augment", augment.bufferPool());
     assertThat(augment.meter().completed()).isEqualTo(120);
     assertThat(augment.meter().workers()).isEqualTo(2);
   }
@@ -476,24 +470,12 @@ class AugmentTest {
       Augment augment =
           Augment.images(ImageLayout.CHW).fields(0, 1).rotate(40).horizontalFlip(0.5).seed(3);
 
-      for (Snapshot s : collect(loader.batches().transform(augment))) {
+      List<Snapshot> out = collect(loader.batches().transform(augment));
+      assertThat(out).isNotEmpty();
+      for (Snapshot s : out) {
         assertThat(s.fields().get(1)).isEqualTo(s.fields().get(0));
       }
     }
-  }
-
-  private static void awaitZero(java.util.function.LongSupplier value) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (value.getAsLong() != 0 && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-    assertThat(value.getAsLong()).isZero();
   }
 
   @Test

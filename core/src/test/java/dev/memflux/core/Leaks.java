@@ -51,6 +51,20 @@ public final class Leaks {
         .isEmpty();
   }
 
+  /**
+   * Polls, collecting garbage, until {@code pool} has nothing leased: every buffer closed or, for a
+   * batch that Reactor dropped without discarding it, taken back by the pool's Cleaner.
+   */
+  public static void awaitReturnedOrReclaimed(String what, BufferPool pool)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + 2 * WAIT.toNanos();
+    while (pool.outstanding() != 0 && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertThat(pool.outstanding()).as("%s: buffers neither closed nor reclaimed", what).isZero();
+  }
+
   /** Polls until every pool has nothing leased, then checks none was reclaimed by the GC. */
   public static void assertReleased(String what, BufferPool... pools) {
     long deadline = System.nanoTime() + WAIT.toNanos();

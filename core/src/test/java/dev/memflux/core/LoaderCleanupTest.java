@@ -48,29 +48,24 @@ class LoaderCleanupTest {
     return loader.batches();
   }
 
-  /** Discard hooks reach the operators upstream of them, so the hook goes last. */
-  static <T> Flux<T> closingDiscards(Flux<T> flux) {
-    return flux.doOnDiscard(Batch.class, Batch::close);
-  }
-
   @Test
   void cancelAtRandomPointsReturnsEveryBuffer() {
     Random random = new Random(7);
     for (int trial = 0; trial < 200; trial++) {
       int n = random.nextInt(40);
-      StepVerifier.create(closingDiscards(batches().doOnNext(Batch::close)), 0)
+      StepVerifier.create(TestData.closingDiscards(batches().doOnNext(Batch::close)), 0)
           .thenRequest(n + 1 + random.nextInt(3))
           .expectNextCount(n)
           .thenCancel()
           .verify(Duration.ofSeconds(10));
-      TestData.assertAllReturned(loader.bufferPool());
+      Leaks.assertReleased("loader", loader.bufferPool());
     }
   }
 
   @Test
   void errorThrownBySubscriberReturnsEveryBuffer() {
     StepVerifier.create(
-            closingDiscards(
+            TestData.closingDiscards(
                 batches()
                     .doOnNext(
                         b -> {
@@ -83,21 +78,21 @@ class LoaderCleanupTest {
         .expectNextCount(7)
         .expectErrorMessage("boom")
         .verify(Duration.ofSeconds(10));
-    TestData.assertAllReturned(loader.bufferPool());
+    Leaks.assertReleased("loader", loader.bufferPool());
   }
 
   @Test
   void takeReturnsEveryBuffer() {
-    StepVerifier.create(closingDiscards(batches().take(5).doOnNext(Batch::close)))
+    StepVerifier.create(TestData.closingDiscards(batches().take(5).doOnNext(Batch::close)))
         .expectNextCount(5)
         .verifyComplete();
-    TestData.assertAllReturned(loader.bufferPool());
+    Leaks.assertReleased("loader", loader.bufferPool());
   }
 
   @Test
   void timeoutReturnsEveryBuffer() {
     StepVerifier.create(
-            closingDiscards(
+            TestData.closingDiscards(
                 batches()
                     .concatMap(
                         b ->
@@ -109,7 +104,7 @@ class LoaderCleanupTest {
         .expectNextCount(3)
         .expectError(TimeoutException.class)
         .verify(Duration.ofSeconds(10));
-    TestData.assertAllReturned(loader.bufferPool());
+    Leaks.assertReleased("loader", loader.bufferPool());
   }
 
   @Test
@@ -117,10 +112,11 @@ class LoaderCleanupTest {
     Scheduler single = Schedulers.newSingle("test-consumer");
     try {
       StepVerifier.create(
-              closingDiscards(batches().publishOn(single, 4).doOnNext(Batch::close).take(10)))
+              TestData.closingDiscards(
+                  batches().publishOn(single, 4).doOnNext(Batch::close).take(10)))
           .expectNextCount(10)
           .verifyComplete();
-      TestData.assertAllReturned(loader.bufferPool());
+      Leaks.assertReleased("loader", loader.bufferPool());
     } finally {
       single.dispose();
     }
@@ -129,7 +125,7 @@ class LoaderCleanupTest {
   @Test
   void flatMapUpstreamOfACancelReturnsEveryBuffer() {
     StepVerifier.create(
-            closingDiscards(
+            TestData.closingDiscards(
                 batches()
                     .flatMap(
                         b -> Mono.just(b).delayElement(Duration.ofMillis(b.sequence() % 3)), 4, 4)
@@ -137,16 +133,16 @@ class LoaderCleanupTest {
                     .take(12)))
         .expectNextCount(12)
         .verifyComplete();
-    TestData.assertAllReturned(loader.bufferPool());
+    Leaks.assertReleased("loader", loader.bufferPool());
   }
 
   @Test
   void fileTruncatedWhileMappedEndsTheFluxWithAnErrorNamingIt() throws Exception {
     Loader sequential = Loader.builder(x, y).batchSize(16).build();
-    StepVerifier.create(closingDiscards(sequential.batches().doOnNext(Batch::close)), 0)
+    StepVerifier.create(TestData.closingDiscards(sequential.batches().doOnNext(Batch::close)), 0)
         .thenRequest(1)
         .expectNextCount(1)
-        .then(() -> truncate(x.path()))
+        .then(() -> TestData.truncate(x.path(), 128))
         .thenRequest(Long.MAX_VALUE)
         .thenConsumeWhile(b -> true)
         .expectErrorSatisfies(
@@ -157,28 +153,14 @@ class LoaderCleanupTest {
                     .hasCauseInstanceOf(NpyAccessException.class)
                     .hasMessageContaining(x.path().toString()))
         .verify(Duration.ofSeconds(10));
-    TestData.assertAllReturned(sequential.bufferPool());
-  }
-
-  private static void truncate(Path file) {
-    try (java.nio.channels.FileChannel ch =
-        java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
-      ch.truncate(128);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    Leaks.assertReleased("loader", sequential.bufferPool());
   }
 
   @Test
   void lostBatchesAreReclaimedByTheGarbageCollector() throws Exception {
     // A subscriber that never closes: the Cleaner is the safety net, the pool counts it.
     loader.batches().take(3).blockLast(Duration.ofSeconds(10));
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (loader.bufferPool().outstanding() != 0 && System.nanoTime() < deadline) {
-      System.gc();
-      Thread.sleep(20);
-    }
-    assertThat(loader.bufferPool().outstanding()).isZero();
-    assertThat(loader.bufferPool().reclaimed()).isEqualTo(6);
+    Leaks.awaitReturnedOrReclaimed("unclosed batches", loader.bufferPool());
+    assertThat(loader.bufferPool().reclaimed()).as("3 batches of 2 fields").isEqualTo(6);
   }
 }

@@ -83,8 +83,8 @@ class LoaderConcurrencyTest {
       } finally {
         pool.shutdownNow();
       }
-      TestData.assertAllReturned(a.bufferPool());
-      TestData.assertAllReturned(b.bufferPool());
+      Leaks.assertReleased("loader", a.bufferPool());
+      Leaks.assertReleased("loader", b.bufferPool());
     }
   }
 }

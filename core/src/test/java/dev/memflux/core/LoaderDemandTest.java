@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,7 +52,7 @@ class LoaderDemandTest {
         .then(() -> assertThat(gathered.completed()).isEqualTo(4))
         .thenCancel()
         .verify(Duration.ofSeconds(10));
-    TestData.assertAllReturned(loader.bufferPool());
+    Leaks.assertReleased("loader", loader.bufferPool());
   }
 
   @Test
@@ -89,7 +90,7 @@ class LoaderDemandTest {
     assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
     assertThat(delivered.get()).isEqualTo(200);
     assertThat(worst.get()).isLessThanOrEqualTo(prefetch).isPositive();
-    assertThat(loader.bufferPool().outstanding()).isZero();
+    Leaks.assertReleased("loader", loader.bufferPool());
   }
 
   @Test
@@ -112,22 +113,13 @@ class LoaderDemandTest {
   }
 
   @Test
-  void gatherThreadsEndWithTheSubscription() throws Exception {
+  void gatherThreadsEndWithTheSubscription() {
+    Set<Long> before = Leaks.memfluxThreads();
     Loader loader = Loader.builder(x, y).batchSize(10).gatherThreads(2).epochs(1000).build();
     StepVerifier.create(loader.batches().doOnNext(Batch::close))
         .expectNextCount(50)
         .thenCancel()
         .verify(Duration.ofSeconds(10));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (gatherThreads() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertThat(gatherThreads()).isZero();
-  }
-
-  static long gatherThreads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("memflux-gather") && t.isAlive())
-        .count();
+    Leaks.assertNoNewMemfluxThreads(before, "loader");
   }
 }

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,10 +60,6 @@ class LoaderFaultTest {
 
   // ---------------------------------------------------------------- helpers shared by the trials
 
-  static <T> Flux<T> closingDiscards(Flux<T> flux) {
-    return flux.doOnDiscard(Batch.class, Batch::close);
-  }
-
   Loader randomLoader(SplittableRandom random) {
     Shuffle shuffle =
         switch (random.nextInt(3)) {
@@ -84,14 +77,6 @@ class LoaderFaultTest {
         .prefetch(1 + random.nextInt(4))
         .gatherThreads(1 + random.nextInt(3))
         .build();
-  }
-
-  static void truncate(Path file, long size) {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      ch.truncate(size);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** A subscriber that checks and closes each batch and cancels after {@code cancelAfter}. */
@@ -172,7 +157,7 @@ class LoaderFaultTest {
         // a take() that cancels upstream with gathers still in flight
         long n = 1 + random.nextLong(Math.min(perEpoch, 60));
         List<Batch> got = new ArrayList<>();
-        closingDiscards(loader.batches().take(n))
+        TestData.closingDiscards(loader.batches().take(n))
             .doOnNext(
                 b -> {
                   try (b) {
@@ -183,22 +168,8 @@ class LoaderFaultTest {
             .blockLast(WAIT);
         assertThat(got).hasSize((int) n);
       }
-      try {
-        TestData.assertAllReturned(loader.bufferPool());
-      } catch (AssertionError e) {
-        throw new AssertionError(
-            "trial "
-                + trial
-                + " mode "
-                + mode
-                + " "
-                + describe(loader)
-                + ": outstanding "
-                + loader.bufferPool().outstanding()
-                + ", "
-                + e.getMessage(),
-            e);
-      }
+      Leaks.assertReleased(
+          "trial " + trial + " mode " + mode + " " + describe(loader), loader.bufferPool());
       Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
     }
   }
@@ -222,11 +193,7 @@ class LoaderFaultTest {
         Thread.onSpinWait();
       }
       d.dispose();
-      try {
-        TestData.assertAllReturned(loader.bufferPool());
-      } catch (AssertionError e) {
-        throw new AssertionError("trial " + trial + ": " + e.getMessage(), e);
-      }
+      Leaks.assertReleased("trial " + trial, loader.bufferPool());
     }
     Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
   }
@@ -304,7 +271,7 @@ class LoaderFaultTest {
                 .build();
         AtomicReference<Throwable> error = new AtomicReference<>();
         AtomicLong count = new AtomicLong();
-        closingDiscards(loader.batches())
+        TestData.closingDiscards(loader.batches())
             .doOnNext(
                 b -> {
                   try (b) {
@@ -329,7 +296,7 @@ class LoaderFaultTest {
           // the refusal came after the last task the run needed: the epoch must be complete
           assertThat(count.get()).isEqualTo(loader.batchesPerEpoch());
         }
-        TestData.assertAllReturned(loader.bufferPool());
+        Leaks.assertReleased("loader", loader.bufferPool());
       } finally {
         scheduler.dispose();
       }
@@ -345,7 +312,7 @@ class LoaderFaultTest {
       Loader loader = randomLoader(random);
       long failAt = random.nextLong(Math.min(loader.batchesPerEpoch(), 80));
       StepVerifier.create(
-              closingDiscards(
+              TestData.closingDiscards(
                   loader
                       .batches()
                       .doOnNext(
@@ -359,7 +326,7 @@ class LoaderFaultTest {
           .thenConsumeWhile(b -> true)
           .expectErrorMessage("injected at " + failAt)
           .verify(WAIT);
-      TestData.assertAllReturned(loader.bufferPool());
+      Leaks.assertReleased("loader", loader.bufferPool());
     }
     Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
   }
@@ -395,11 +362,11 @@ class LoaderFaultTest {
                     b -> {
                       try (b) {
                         if (seen.incrementAndGet() == 5) {
-                          truncate(tx.path(), 128);
+                          TestData.truncate(tx.path(), 128);
                         }
                       }
                     });
-        StepVerifier.create(closingDiscards(flux))
+        StepVerifier.create(TestData.closingDiscards(flux))
             .thenConsumeWhile(b -> true)
             .expectErrorSatisfies(
                 e ->
@@ -411,7 +378,7 @@ class LoaderFaultTest {
                         .hasMessageContaining(tx.path().toString())
                         .hasMessageContaining("truncated"))
             .verify(WAIT);
-        TestData.assertAllReturned(loader.bufferPool());
+        Leaks.assertReleased("loader", loader.bufferPool());
         // the JVM is alive and the array reports the fault again instead of crashing
         assertThatThrownBy(
                 () ->
@@ -513,7 +480,7 @@ class LoaderFaultTest {
                   .build();
           List<Long> delivered = new ArrayList<>();
           // The discard hook goes last: it only reaches the operators upstream of it.
-          closingDiscards(
+          TestData.closingDiscards(
                   loader
                       .batches()
                       .transform(d.op())
@@ -526,14 +493,11 @@ class LoaderFaultTest {
                           }))
               .blockLast(WAIT);
           assertThat(delivered).as(d.name()).isNotEmpty();
-          try {
-            if (d.reactorMayLose()) {
-              awaitReturnedOrReclaimed(loader.bufferPool());
-            } else {
-              TestData.assertAllReturned(loader.bufferPool());
-            }
-          } catch (AssertionError e) {
-            throw new AssertionError(d.name() + " trial " + trial + ": " + e.getMessage(), e);
+          String what = d.name() + " trial " + trial;
+          if (d.reactorMayLose()) {
+            Leaks.awaitReturnedOrReclaimed(what, loader.bufferPool());
+          } else {
+            Leaks.assertReleased(what, loader.bufferPool());
           }
         }
       }
@@ -557,7 +521,7 @@ class LoaderFaultTest {
       for (int round = 0; round < 3; round++) {
         // The first inner is slow, so the later, finished ones wait in flatMapSequential's queues
         // when take() cancels.
-        closingDiscards(
+        TestData.closingDiscards(
                 loader
                     .batches()
                     .flatMapSequential(
@@ -568,7 +532,7 @@ class LoaderFaultTest {
                     .doOnNext(Batch::close)
                     .take(9))
             .blockLast(WAIT);
-        closingDiscards(
+        TestData.closingDiscards(
                 loader
                     .batches()
                     .parallel(2)
@@ -585,23 +549,13 @@ class LoaderFaultTest {
                     .take(6))
             .blockLast(WAIT);
       }
-      awaitReturnedOrReclaimed(loader.bufferPool());
+      Leaks.awaitReturnedOrReclaimed("flatMapSequential and parallel", loader.bufferPool());
       assertThat(loader.bufferPool().reclaimed())
           .as("batches that only the Cleaner returned (reactor-core#4379)")
           .isPositive();
     } finally {
       rails.dispose();
     }
-  }
-
-  /** Polls, collecting garbage, until nothing is leased: closed, or taken back by the Cleaner. */
-  private static void awaitReturnedOrReclaimed(BufferPool pool) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (pool.outstanding() != 0 && System.nanoTime() < deadline) {
-      System.gc();
-      Thread.sleep(20);
-    }
-    assertThat(pool.outstanding()).as("buffers neither closed nor reclaimed").isZero();
   }
 
   private static void sleep(long millis) {

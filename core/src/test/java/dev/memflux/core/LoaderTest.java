@@ -59,7 +59,7 @@ class LoaderTest {
         .blockLast(Duration.ofSeconds(30));
     assertThat(seen).containsExactlyElementsOf(LongStream.range(0, 1000).boxed().toList());
     assertThat(sequences).containsExactlyElementsOf(LongStream.range(0, 16).boxed().toList());
-    assertThat(loader.bufferPool().outstanding()).isZero();
+    Leaks.assertReleased("loader", loader.bufferPool());
   }
 
   @Test
@@ -147,7 +147,7 @@ class LoaderTest {
     b.close();
     b.close();
     assertThat(b.isClosed()).isTrue();
-    TestData.assertAllReturned(loader.bufferPool());
+    Leaks.assertReleased("loader", loader.bufferPool());
     assertThatThrownBy(() -> b.field(0))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("closed");

@@ -139,7 +139,7 @@ class ShardAndResumeTest {
           assertThat(joined)
               .as("%s dropLast=%s stop after %d", s, dropLast, stopAfter)
               .containsExactlyElementsOf(full);
-          TestData.assertAllReturned(loader.bufferPool());
+          Leaks.assertReleased("loader", loader.bufferPool());
         }
       }
     }

@@ -3,11 +3,15 @@ package dev.memflux.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import reactor.core.publisher.Flux;
 
 /** Small .npy files whose contents identify their rows, and checks on what loaders deliver. */
 final class TestData {
@@ -74,8 +78,17 @@ final class TestData {
     return out;
   }
 
-  /** Waits briefly for in-flight gathers to close their batches, then asserts none is held. */
-  static void assertAllReturned(BufferPool pool) {
-    Leaks.assertReleased("loader", pool);
+  /** Discard hooks reach the operators upstream of them, so the hook goes last. */
+  static <T> Flux<T> closingDiscards(Flux<T> flux) {
+    return flux.doOnDiscard(Batch.class, Batch::close);
+  }
+
+  /** Cuts {@code file} to {@code size} bytes, as another process truncating a mapped file would. */
+  static void truncate(Path file, long size) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.truncate(size);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }
