@@ -85,11 +85,6 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     return Flux.from(convert(hostBatches, () -> {}));
   }
 
-  /** The device the NDArrays are made on. */
-  public Device device() {
-    return device;
-  }
-
   /** Busy time and count of conversions, over every subscription. */
   public StageMeter meter() {
     return meter;
@@ -116,6 +111,20 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
             sub -> sub.release(released))
         .doOnDiscard(Batch.class, Batch::close)
         .doOnDiscard(TensorBatch.class, TensorBatch::close);
+  }
+
+  /**
+   * A copy of {@code fields} after checking that none is negative; shared with {@link
+   * TrainingOptions} so both reject bad indices when they are set, with the same message.
+   */
+  static int[] checkFields(int[] fields, String option) {
+    for (int f : fields) {
+      if (f < 0) {
+        throw new IllegalArgumentException(
+            option + " field indices must be >= 0, was " + Arrays.toString(fields));
+      }
+    }
+    return fields.clone();
   }
 
   private TensorBatch toTensors(Batch host, Subscription sub) {
@@ -199,13 +208,13 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
 
     /** The fields that become the batch's data NDList, in order; default field 0. */
     public Builder data(int... fields) {
-      this.data = fields(fields, "data");
+      this.data = checkFields(fields, "data");
       return this;
     }
 
     /** The fields that become the batch's label NDList, in order; default field 1; may be empty. */
     public Builder labels(int... fields) {
-      this.labels = fields(fields, "labels");
+      this.labels = checkFields(fields, "labels");
       return this;
     }
 
@@ -239,16 +248,6 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     /** The configured stage. */
     public Tensors build() {
       return new Tensors(this);
-    }
-
-    private static int[] fields(int[] fields, String option) {
-      for (int f : fields) {
-        if (f < 0) {
-          throw new IllegalArgumentException(
-              option + " field indices must be >= 0, was " + Arrays.toString(fields));
-        }
-      }
-      return fields.clone();
     }
   }
 }

@@ -57,11 +57,6 @@ public final class TrainingOptions {
     return b.validation == null ? null : b.validation.apply(epoch);
   }
 
-  /** True when validation runs after each epoch. */
-  public boolean validates() {
-    return b.validation != null;
-  }
-
   /** The checkpoint directory, if checkpoints are written. */
   public Optional<Path> checkpointDir() {
     return Optional.ofNullable(b.checkpointDir);
@@ -125,14 +120,14 @@ public final class TrainingOptions {
     /** Fields that make the data NDList, in order; default field 0. */
     public Builder data(int... fields) {
       Builder c = copy();
-      c.data = checkFields(fields, "data");
+      c.data = Tensors.checkFields(fields, "data");
       return c;
     }
 
     /** Fields that make the label NDList, in order; default field 1. */
     public Builder labels(int... fields) {
       Builder c = copy();
-      c.labels = checkFields(fields, "labels");
+      c.labels = Tensors.checkFields(fields, "labels");
       return c;
     }
 
@@ -220,16 +215,6 @@ public final class TrainingOptions {
                 + " needs a checkpoint directory: call checkpoints(dir, name)");
       }
       return new TrainingOptions(copy());
-    }
-
-    private static int[] checkFields(int[] fields, String option) {
-      for (int f : fields) {
-        if (f < 0) {
-          throw new IllegalArgumentException(
-              option + " field indices must be >= 0, was " + java.util.Arrays.toString(fields));
-        }
-      }
-      return fields.clone();
     }
   }
 }

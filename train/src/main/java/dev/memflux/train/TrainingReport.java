@@ -42,6 +42,14 @@ public record TrainingReport(
 
   /** Data wait over the whole run as a percentage of training time. */
   public double dataWaitPercent() {
+    return dataWaitPercent(epochs);
+  }
+
+  /**
+   * Data wait over {@code epochs} as a percentage of their training time; the run needs it for the
+   * bottleneck verdict before it can make the report.
+   */
+  static double dataWaitPercent(List<EpochReport> epochs) {
     double wait = 0;
     double time = 0;
     for (EpochReport e : epochs) {

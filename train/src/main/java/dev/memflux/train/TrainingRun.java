@@ -1,6 +1,5 @@
 package dev.memflux.train;
 
-import ai.djl.Device;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.TrainingResult;
@@ -70,27 +69,22 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
     this.trainer = trainer;
     this.options = options;
     this.sink = sink;
-    Device device = options.device().orElse(trainer.getDevices()[0]);
-    this.tensors =
-        Tensors.builder(trainer.getManager())
-            .data(options.data())
-            .labels(options.labels())
-            .device(device)
-            .batchesAhead(options.batchesAhead())
-            .meter(new StageMeter("convert", 1))
-            .build();
-    this.validationTensors =
-        Tensors.builder(trainer.getManager())
-            .data(options.data())
-            .labels(options.labels())
-            .device(device)
-            .batchesAhead(options.batchesAhead())
-            .meter(new StageMeter("validation-convert", 1))
-            .build();
+    this.tensors = tensors(trainer, options);
+    // a stage of its own, so validation conversions stay out of the convert meter and the report
+    this.validationTensors = tensors(trainer, options);
     List<StageMeter> stages = new ArrayList<>(options.stageMeters());
     stages.add(tensors.meter());
     stages.add(trainMeter);
     this.monitor = new PipelineMonitor(stages, options.sampleInterval());
+  }
+
+  private static Tensors tensors(Trainer trainer, TrainingOptions options) {
+    return Tensors.builder(trainer.getManager())
+        .data(options.data())
+        .labels(options.labels())
+        .device(options.device().orElse(trainer.getDevices()[0]))
+        .batchesAhead(options.batchesAhead())
+        .build();
   }
 
   /** Subscribes to {@code batches}; the outcome goes to the sink. */
@@ -248,15 +242,12 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
     if (finished) {
       return;
     }
-    finished = true;
-    cancel();
-    delivered.closeAll();
+    stopAndCloseHeld();
     if (epoch != null) {
       // the batches ended (or failed) mid-epoch: report the part that was trained
       epochs.add(epoch.report(null));
       epoch = null;
     }
-    monitor.stop();
     double seconds = monitor.seconds();
     List<StageReport> stages = monitor.stageReports(seconds);
     TrainingReport report =
@@ -265,7 +256,7 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
             stoppedEarly,
             stages,
             monitor.samples(),
-            Bottleneck.verdict(stages, dataWaitPercent()),
+            Bottleneck.verdict(stages, TrainingReport.dataWaitPercent(epochs)),
             seconds);
     released
         .asMono()
@@ -282,26 +273,22 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
         .subscribe();
   }
 
-  private double dataWaitPercent() {
-    double wait = 0;
-    double time = 0;
-    for (EpochReport e : epochs) {
-      wait += e.dataWaitSeconds();
-      time += e.seconds();
-    }
-    return time > 0 ? 100 * wait / time : 0;
-  }
-
   /** The subscriber of the result went away: stop, and release once the current step is done. */
   private void cancelRun() {
     cancel();
     thread.schedule(
         () -> {
-          finished = true;
-          delivered.closeAll();
-          monitor.stop();
+          stopAndCloseHeld();
           thread.disposeGracefully().subscribe();
         });
+  }
+
+  /** Cancels upstream, closes every batch delivered and not yet trained, stops the sampling. */
+  private void stopAndCloseHeld() {
+    finished = true;
+    cancel();
+    delivered.closeAll();
+    monitor.stop();
   }
 
   /** Accounting of the epoch in progress. */
