@@ -1,5 +1,6 @@
 package dev.memflux.train;
 
+import static dev.memflux.train.Released.assertReleased;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
@@ -82,12 +83,7 @@ class TensorsTest {
             })
         .thenCancel()
         .verify(TIMEOUT);
-    Eventually.within(
-        TIMEOUT,
-        () -> {
-          assertThat(loader.bufferPool().outstanding()).isZero();
-          assertThat(parent.getManagedArrays()).isEmpty();
-        });
+    assertReleased("cancel after one batch", parent, 0, loader.bufferPool());
   }
 
   @Test
@@ -97,12 +93,7 @@ class TensorsTest {
         .thenConsumeWhile(b -> true, b -> b.close())
         .expectComplete()
         .verify(TIMEOUT);
-    Eventually.within(
-        TIMEOUT,
-        () -> {
-          assertThat(loader.bufferPool().outstanding()).isZero();
-          assertThat(parent.getManagedArrays()).isEmpty();
-        });
+    assertReleased("every batch closed", parent, 0, loader.bufferPool());
   }
 
   @Test
@@ -131,12 +122,7 @@ class TensorsTest {
         .thenAwait(Duration.ofMillis(100))
         .thenCancel()
         .verify(TIMEOUT);
-    Eventually.within(
-        TIMEOUT,
-        () -> {
-          assertThat(loader.bufferPool().outstanding()).isZero();
-          assertThat(parent.getManagedArrays()).isEmpty();
-        });
+    assertReleased("cancel with batches ahead", parent, 0, loader.bufferPool());
   }
 
   @Test
@@ -148,12 +134,7 @@ class TensorsTest {
         .thenConsumeWhile(b -> true, b -> b.close())
         .expectErrorMessage("disk gone")
         .verify(TIMEOUT);
-    Eventually.within(
-        TIMEOUT,
-        () -> {
-          assertThat(loader.bufferPool().outstanding()).isZero();
-          assertThat(parent.getManagedArrays()).isEmpty();
-        });
+    assertReleased("upstream error", parent, 0, loader.bufferPool());
   }
 
   @Test
@@ -171,9 +152,8 @@ class TensorsTest {
                       .hasMessageContaining("<i2")
                       .hasMessageContaining("no DJL equivalent"))
           .verify(TIMEOUT);
-      Eventually.within(TIMEOUT, () -> assertThat(loader.bufferPool().outstanding()).isZero());
+      assertReleased("int16 field", parent, 0, loader.bufferPool());
     }
-    assertThat(parent.getManagedArrays()).isEmpty();
   }
 
   @Test
@@ -187,7 +167,7 @@ class TensorsTest {
                     .hasMessageContaining("convert stage failed")
                     .hasMessageContaining("field 2 requested but the batches have 2 fields"))
         .verify(TIMEOUT);
-    Eventually.within(TIMEOUT, () -> assertThat(loader.bufferPool().outstanding()).isZero());
+    assertReleased("missing field", parent, 0, loader.bufferPool());
   }
 
   @Test

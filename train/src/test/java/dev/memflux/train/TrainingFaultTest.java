@@ -1,5 +1,6 @@
 package dev.memflux.train;
 
+import static dev.memflux.train.Released.assertReleased;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Model;
@@ -9,7 +10,6 @@ import dev.memflux.augment.Augment;
 import dev.memflux.augment.AugmentException;
 import dev.memflux.augment.ImageLayout;
 import dev.memflux.core.Batch;
-import dev.memflux.core.BufferPool;
 import dev.memflux.core.DType;
 import dev.memflux.core.Leaks;
 import dev.memflux.core.Loader;
@@ -56,22 +56,6 @@ class TrainingFaultTest {
   void tearDown() {
     model.close();
     data.close();
-  }
-
-  static void assertReleased(String what, Trainer trainer, int arrays, BufferPool... pools) {
-    Eventually.within(
-        WAIT,
-        () -> {
-          for (BufferPool p : pools) {
-            assertThat(p.outstanding()).as("%s: buffers leased", what).isZero();
-          }
-          assertThat(trainer.getManager().getManagedArrays())
-              .as("%s: live NDArrays", what)
-              .hasSize(arrays);
-        });
-    for (BufferPool p : pools) {
-      assertThat(p.reclaimed()).as("%s: buffers left to the GC", what).isZero();
-    }
   }
 
   enum Fault {
@@ -199,7 +183,11 @@ class TrainingFaultTest {
                 .hasMessageContaining("train stage failed")
                 .hasMessageContaining("injected step fault");
             assertReleased(
-                what, failingTrainer, failingArrays, loader.bufferPool(), validation.bufferPool());
+                what,
+                failingTrainer.getManager(),
+                failingArrays,
+                loader.bufferPool(),
+                validation.bufferPool());
             failingTrainer.getModel().close();
           }
           Leaks.assertNoNewMemfluxThreads(threadsBefore, what);
@@ -232,7 +220,12 @@ class TrainingFaultTest {
           default -> {}
         }
         assertReleased(
-            what, t, arrays, loader.bufferPool(), validation.bufferPool(), augment.bufferPool());
+            what,
+            t.getManager(),
+            arrays,
+            loader.bufferPool(),
+            validation.bufferPool(),
+            augment.bufferPool());
         Leaks.assertNoNewMemfluxThreads(threadsBefore, what);
       }
     }
@@ -257,7 +250,7 @@ class TrainingFaultTest {
           .hasMessageContaining("field type")
           .hasMessageContaining("i2")
           .hasMessageContaining("DJL");
-      assertReleased("int16 labels", trainer, arrays, loader.bufferPool());
+      assertReleased("int16 labels", trainer.getManager(), arrays, loader.bufferPool());
       Leaks.assertNoNewMemfluxThreads(threadsBefore, "int16 labels");
     }
   }
@@ -284,7 +277,7 @@ class TrainingFaultTest {
             .doOnNext(ai.djl.training.dataset.Batch::close)
             .doOnDiscard(ai.djl.training.dataset.Batch.class, ai.djl.training.dataset.Batch::close)
             .blockLast(WAIT);
-        assertReleased("tensors trial " + trial, trainer, arrays, loader.bufferPool());
+        assertReleased("tensors trial " + trial, trainer.getManager(), arrays, loader.bufferPool());
       }
       Leaks.assertNoNewMemfluxThreads(threadsBefore, "tensors");
     }

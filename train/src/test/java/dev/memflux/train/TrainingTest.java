@@ -1,5 +1,6 @@
 package dev.memflux.train;
 
+import static dev.memflux.train.Released.assertReleased;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -47,18 +48,10 @@ class TrainingTest {
     return Loader.builder(data.x, data.y).batchSize(32).epochs(epochs).build();
   }
 
-  private static void assertReleased(Loader loader, Trainer trainer, int arraysBefore) {
-    Eventually.within(
-        TIMEOUT,
-        () -> {
-          assertThat(loader.bufferPool().outstanding()).isZero();
-          assertThat(trainer.getManager().getManagedArrays()).hasSize(arraysBefore);
-        });
-  }
-
   @Test
   void fitTrainsTheModelAndReportsEveryEpoch() {
-    Loader loader = loader(3);
+    int epochs = 3;
+    Loader loader = loader(epochs);
     Loader validation = Loader.builder(data.x, data.y).batchSize(128).build();
     try (Trainer trainer = Models.trainer(model)) {
       int arrays = trainer.getManager().getManagedArrays().size();
@@ -78,7 +71,7 @@ class TrainingTest {
       assertThat(report.epochs())
           .allSatisfy(
               e -> {
-                assertThat(e.batches()).isEqualTo(16);
+                assertThat(e.batches()).isEqualTo(loader.batchesPerEpoch());
                 assertThat(e.samples()).isEqualTo(512);
                 assertThat(e.samplesPerSecond()).isPositive();
                 assertThat(e.dataWaitSeconds()).isBetween(0.0, e.seconds());
@@ -90,14 +83,15 @@ class TrainingTest {
       assertThat(report.stages())
           .extracting(StageReport::name)
           .containsExactly("gather", "convert", "train");
-      assertThat(report.stages()).allSatisfy(s -> assertThat(s.batches()).isEqualTo(48));
+      assertThat(report.stages())
+          .allSatisfy(s -> assertThat(s.batches()).isEqualTo(epochs * loader.batchesPerEpoch()));
       assertThat(report.inFlight())
           .isNotEmpty()
           .allSatisfy(s -> assertThat(s.inFlight()).hasSize(2));
       assertThat(report.bottleneck()).containsAnyOf("compute-bound", "input-bound");
       assertThat(report.summary()).contains("epoch 2:", "stage train:");
-      assertReleased(loader, trainer, arrays);
-      assertThat(validation.bufferPool().outstanding()).isZero();
+      assertReleased(
+          "fit", trainer.getManager(), arrays, loader.bufferPool(), validation.bufferPool());
     }
   }
 
@@ -126,7 +120,7 @@ class TrainingTest {
                       .hasRootCauseMessage("step exploded"))
           .verify(TIMEOUT);
       assertThat(batches).hasValue(3);
-      assertReleased(loader, trainer, arrays);
+      assertReleased("error in step", trainer.getManager(), arrays, loader.bufferPool());
     }
   }
 
@@ -148,7 +142,7 @@ class TrainingTest {
       assertThat(report.epochs()).hasSize(1);
       assertThat(report.lastEpoch().samples()).isEqualTo(512);
       assertThat(report.lastEpoch().trainAccuracy()).isBetween(0.0, 1.0);
-      assertReleased(loader, trainer, arrays);
+      assertReleased("early stop", trainer.getManager(), arrays, loader.bufferPool());
     }
   }
 
@@ -162,7 +156,7 @@ class TrainingTest {
       StepVerifier.create(Training.fit(trainer, failing, TrainingOptions.builder().build()))
           .expectErrorMessage("disk gone")
           .verify(TIMEOUT);
-      assertReleased(loader, trainer, arrays);
+      assertReleased("upstream error", trainer.getManager(), arrays, loader.bufferPool());
     }
   }
 
@@ -183,7 +177,7 @@ class TrainingTest {
           Training.fit(trainer, loader.batches(), TrainingOptions.builder().build()).subscribe();
       Eventually.within(TIMEOUT, () -> assertThat(trained).hasValueGreaterThan(20));
       run.dispose();
-      assertReleased(loader, trainer, arrays);
+      assertReleased("disposed", trainer.getManager(), arrays, loader.bufferPool());
       int after = trained.get();
       Eventually.within(TIMEOUT, () -> assertThat(trained).hasValue(after));
     }
@@ -204,6 +198,7 @@ class TrainingTest {
                   return batch;
                 });
     try (Trainer trainer = Models.trainer(model)) {
+      int arrays = trainer.getManager().getManagedArrays().size();
       TrainingReport report =
           Training.fit(
                   trainer,
@@ -218,8 +213,8 @@ class TrainingTest {
       assertThat(report.stages())
           .extracting(StageReport::name)
           .containsExactly("gather", "augment", "convert", "train");
+      assertReleased("slow augmentation", trainer.getManager(), arrays, loader.bufferPool());
     }
-    Eventually.within(TIMEOUT, () -> assertThat(loader.bufferPool().outstanding()).isZero());
   }
 
   @Test
