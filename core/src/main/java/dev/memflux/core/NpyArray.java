@@ -451,47 +451,7 @@ public final class NpyArray implements AutoCloseable {
    */
   public void setDouble(double value, long... index) {
     checkWritable();
-    long pos = offsetOf(index);
-    if (dtype.kind() == DType.Kind.INT || dtype.kind() == DType.Kind.UINT) {
-      if (!Double.isFinite(value)) {
-        throw outOfRange(value);
-      }
-      double truncated = value < 0 ? Math.ceil(value) : Math.floor(value);
-      if (dtype.kind() == DType.Kind.UINT && dtype.itemSize() == 8) {
-        if (truncated < 0 || truncated >= 0x1p64) {
-          throw outOfRange(value);
-        }
-        // At 2^63 and above doubles are even integers, so halving is exact.
-        long bits = truncated < 0x1p63 ? (long) truncated : ((long) (truncated / 2)) << 1;
-        write(pos, bits);
-        return;
-      }
-      if (truncated < -0x1p63 || truncated >= 0x1p63) {
-        throw outOfRange(value);
-      }
-      setLong((long) truncated, index);
-      return;
-    }
-    enter();
-    try {
-      try {
-        switch (dtype.kind()) {
-          case BOOL -> data.putByte(pos, (byte) (value != 0 ? 1 : 0));
-          default -> {
-            switch (dtype.itemSize()) {
-              case 2 -> data.putShort(pos, Half.fromDouble(value));
-              case 4 -> data.putFloat(pos, (float) value);
-              default -> data.putDouble(pos, value);
-            }
-          }
-        }
-        checkIntact();
-      } finally {
-        leave();
-      }
-    } catch (InternalError e) {
-      throw accessFailure(e);
-    }
+    write(offsetOf(index), ElementBits.ofDouble(dtype, value));
   }
 
   /**
@@ -504,31 +464,7 @@ public final class NpyArray implements AutoCloseable {
    */
   public void setLong(long value, long... index) {
     checkWritable();
-    long pos = offsetOf(index);
-    switch (dtype.kind()) {
-      case FLOAT -> setDouble(value, index);
-      case BOOL -> write(pos, value != 0 ? 1 : 0);
-      default -> {
-        int bits = dtype.itemSize() * 8;
-        boolean fits =
-            bits == 64
-                || (dtype.kind() == DType.Kind.INT
-                    ? value >= -(1L << (bits - 1)) && value < (1L << (bits - 1))
-                    : value >= 0 && value < (1L << bits));
-        if (!fits) {
-          throw outOfRange(value);
-        }
-        write(pos, value);
-      }
-    }
-  }
-
-  private IllegalArgumentException outOfRange(double value) {
-    return new IllegalArgumentException("value " + value + " does not fit in " + dtype);
-  }
-
-  private IllegalArgumentException outOfRange(long value) {
-    return new IllegalArgumentException("value " + value + " does not fit in " + dtype);
+    write(offsetOf(index), ElementBits.ofLong(dtype, value));
   }
 
   /**
@@ -574,7 +510,7 @@ public final class NpyArray implements AutoCloseable {
     }
   }
 
-  /** Stores the low bytes of {@code bits} as one integer or bool element. */
+  /** Stores the low bytes of {@code bits} as one element (see {@link ElementBits}). */
   private void write(long pos, long bits) {
     enter();
     try {
