@@ -2,9 +2,12 @@ package dev.memflux.samples;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.NpyWriter;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,8 +25,8 @@ import picocli.CommandLine.Spec;
  * memflux convert raw data.bin --dtype '&lt;f4' --shape 1000,3,32,32 --offset 0 data.npy
  * </pre>
  *
- * <p>Each prints what it wrote. A bad input file or value prints one line on stderr and exits with
- * status 2; a half-written output is deleted.
+ * <p>Each prints what it wrote. Errors reach the handlers set up in {@link Main}: a bad input file
+ * or value is one line on stderr and status 2. A half-written output is deleted.
  */
 @Command(
     name = "convert",
@@ -31,9 +34,6 @@ import picocli.CommandLine.Spec;
     description = "Convert IDX (MNIST, Fashion-MNIST) or raw np.memmap files to .npy.",
     subcommands = {ConvertCommand.Idx.class, ConvertCommand.Raw.class})
 public final class ConvertCommand implements Callable<Integer> {
-
-  /** The exit status for bad input: a usage error, as picocli reports bad arguments. */
-  static final int BAD_INPUT = 2;
 
   @Spec private CommandSpec spec;
 
@@ -72,38 +72,10 @@ public final class ConvertCommand implements Callable<Integer> {
     private boolean labelsInt64;
 
     @Override
-    public Integer call() {
-      return reportingErrors(
-          spec,
-          () -> {
-            checkDistinct(in, out);
-            try (IdxFile idx = IdxFile.open(in)) {
-              long[] shape = idx.shape();
-              DType dtype = idx.type().dtype();
-              if (channels) {
-                if (shape.length != 3) {
-                  throw new IllegalArgumentException(
-                      "--channels needs images of shape (N, H, W), but "
-                          + in
-                          + " has shape "
-                          + IdxFile.shapeString(shape));
-                }
-                shape = new long[] {shape[0], 1, shape[1], shape[2]};
-              }
-              if (labelsInt64) {
-                if (shape.length != 1) {
-                  throw new IllegalArgumentException(
-                      "--labels-int64 needs 1-d labels, but "
-                          + in
-                          + " has shape "
-                          + IdxFile.shapeString(shape));
-                }
-                dtype = DType.INT64;
-              }
-              idx.toNpy(out, dtype, shape);
-              return describe(out, shape, dtype);
-            }
-          });
+    public Integer call() throws IOException {
+      checkDistinct(in, out);
+      IdxFile.convert(in, out, channels, labelsInt64);
+      return printWritten(spec, out);
     }
   }
 
@@ -145,66 +117,20 @@ public final class ConvertCommand implements Callable<Integer> {
     private long offset;
 
     @Override
-    public Integer call() {
-      return reportingErrors(
-          spec,
-          () -> {
-            DType type = DType.parse(dtype);
-            checkDistinct(in, out);
-            try (NpyArray src = NpyArray.openRaw(in, type, shape, offset)) {
-              copy(src, out);
-            }
-            return describe(out, shape, type);
-          });
-    }
-
-    /** Element by element, because NpyArray has no bulk write yet; deletes {@code out} on error. */
-    private static void copy(NpyArray src, Path out) throws IOException {
-      long[] dims = src.shape();
-      try (NpyArray dst = NpyArray.create(out, src.dtype(), dims)) {
-        long[] index = new long[dims.length];
-        boolean floating = src.dtype().kind() == DType.Kind.FLOAT;
-        for (long i = 0, n = src.count(); i < n; i++) {
-          if (floating) {
-            dst.setDouble(src.getDouble(index), index);
-          } else {
-            dst.setLong(src.getLong(index), index);
-          }
-          for (int axis = dims.length - 1; axis >= 0 && ++index[axis] == dims[axis]; axis--) {
-            index[axis] = 0;
-          }
-        }
-        dst.force();
-      } catch (IOException | RuntimeException | Error e) {
-        try {
-          Files.deleteIfExists(out);
-        } catch (IOException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-        throw e;
+    public Integer call() throws IOException {
+      DType type = DType.parse(dtype);
+      checkDistinct(in, out);
+      long bytes;
+      try (NpyArray src = NpyArray.openRaw(in, type, shape, offset)) {
+        bytes = src.count() * type.itemSize(); // opened to check the shape, offset and size
       }
-    }
-  }
-
-  /** A conversion that returns the line describing what it wrote. */
-  @FunctionalInterface
-  private interface Conversion {
-    String run() throws IOException;
-  }
-
-  /**
-   * Runs a conversion, printing its result on stdout; bad input (an unreadable or malformed file, a
-   * bad value) is one line on stderr and status 2, never a stack trace.
-   */
-  private static int reportingErrors(CommandSpec spec, Conversion conversion) {
-    try {
-      spec.commandLine().getOut().println(conversion.run());
-      spec.commandLine().getOut().flush();
-      return 0;
-    } catch (IOException | IllegalArgumentException e) {
-      spec.commandLine().getErr().println(spec.qualifiedName() + ": " + e.getMessage());
-      spec.commandLine().getErr().flush();
-      return BAD_INPUT;
+      // The output keeps the input's dtype and byte order: its data is the same bytes.
+      try (FileChannel src = FileChannel.open(in, StandardOpenOption.READ);
+          NpyWriter dst = NpyWriter.create(out, type, shape)) {
+        dst.transferFrom(src, offset, bytes);
+        dst.finish();
+      }
+      return printWritten(spec, out);
     }
   }
 
@@ -215,15 +141,23 @@ public final class ConvertCommand implements Callable<Integer> {
     }
   }
 
-  private static String describe(Path out, long[] shape, DType dtype) throws IOException {
-    return "wrote "
-        + out
-        + ": shape "
-        + IdxFile.shapeString(shape)
-        + ", dtype "
-        + dtype.descr()
-        + ", "
-        + Files.size(out)
-        + " bytes";
+  /** Prints the line describing what was written, read back from the file itself. */
+  private static int printWritten(CommandSpec spec, Path out) throws IOException {
+    String line;
+    try (NpyArray written = NpyArray.open(out)) {
+      line =
+          "wrote "
+              + out
+              + ": shape "
+              + IdxFile.shapeString(written.shape())
+              + ", dtype "
+              + written.dtype().descr()
+              + ", "
+              + Files.size(out)
+              + " bytes";
+    }
+    spec.commandLine().getOut().println(line);
+    spec.commandLine().getOut().flush();
+    return 0;
   }
 }

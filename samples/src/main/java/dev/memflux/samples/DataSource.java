@@ -16,8 +16,9 @@ import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
- * Resolves the {@code --data auto|DIR} option of {@code train} and {@code bench} to four .npy
- * arrays: images (N, 1, 28, 28) uint8 and labels (N,) int64, for a train and a test split.
+ * Resolves the {@code --data auto|DIR} option of {@code train} to four .npy arrays, images and
+ * labels for a train and a test split: for {@code auto}, images (N, 1, 28, 28) uint8 and labels
+ * (N,) int64; in a {@code DIR}, images of two or more dimensions and 1-d integer labels, one each.
  *
  * <pre>{@code
  * DataSource.Dataset data = DataSource.defaults().resolve("auto");
@@ -43,11 +44,17 @@ public final class DataSource {
   public static final List<String> FILE_NAMES =
       List.of("train_x.npy", "train_y.npy", "test_x.npy", "test_y.npy");
 
+  /** Fashion-MNIST's IDX file of the training images. */
+  public static final String FASHION_MNIST_TRAIN_IMAGES = "train-images-idx3-ubyte.gz";
+
+  /** Fashion-MNIST's IDX file of the training labels. */
+  public static final String FASHION_MNIST_TRAIN_LABELS = "train-labels-idx1-ubyte.gz";
+
   /** Fashion-MNIST's IDX files, in the order of {@link #FILE_NAMES}. */
   private static final List<String> FASHION_MNIST_FILES =
       List.of(
-          "train-images-idx3-ubyte.gz",
-          "train-labels-idx1-ubyte.gz",
+          FASHION_MNIST_TRAIN_IMAGES,
+          FASHION_MNIST_TRAIN_LABELS,
           "t10k-images-idx3-ubyte.gz",
           "t10k-labels-idx1-ubyte.gz");
 
@@ -151,11 +158,6 @@ public final class DataSource {
     return packageDir;
   }
 
-  /** The directory converted and generated arrays are kept in. */
-  public Path cacheDir() {
-    return cacheDir;
-  }
-
   /**
    * Resolves {@code --data}: {@code "auto"}, or a directory holding the four .npy files.
    *
@@ -200,32 +202,18 @@ public final class DataSource {
         entry,
         tmp -> {
           for (int i = 0; i < FILE_NAMES.size(); i++) {
-            convertIdx(
-                packageDir.resolve(FASHION_MNIST_FILES.get(i)), tmp.resolve(FILE_NAMES.get(i)));
+            // Images and labels alternate, as in FILE_NAMES.
+            boolean images = i % 2 == 0;
+            IdxFile.convert(
+                packageDir.resolve(FASHION_MNIST_FILES.get(i)),
+                tmp.resolve(FILE_NAMES.get(i)),
+                images,
+                !images);
           }
           checkSplits(Dataset.in(tmp, ""));
         });
     return Dataset.in(
         entry, "dataset: Fashion-MNIST (" + packageDir + ", cached as .npy in " + entry + ")");
-  }
-
-  /** Images become (N, 1, H, W) uint8, labels (N,) int64: what the trainer takes. */
-  private static void convertIdx(Path in, Path out) throws IOException {
-    try (IdxFile idx = IdxFile.open(in)) {
-      long[] s = idx.shape();
-      if (s.length == 3 && idx.type() == IdxFile.Type.U1) {
-        idx.toNpy(out, DType.UINT8, new long[] {s[0], 1, s[1], s[2]});
-      } else if (s.length == 1) {
-        idx.toNpy(out, DType.INT64, s);
-      } else {
-        throw new IOException(
-            in
-                + ": expected u1 images (N, H, W) or labels (N,), found "
-                + idx.type()
-                + " of shape "
-                + IdxFile.shapeString(s));
-      }
-    }
   }
 
   private Dataset synthetic() throws IOException {

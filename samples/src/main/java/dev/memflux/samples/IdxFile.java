@@ -1,7 +1,7 @@
 package dev.memflux.samples;
 
 import dev.memflux.core.DType;
-import dev.memflux.core.NpyArray;
+import dev.memflux.core.NpyWriter;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -251,13 +251,49 @@ public final class IdxFile implements AutoCloseable {
   }
 
   /**
+   * Converts the IDX file {@code in} to the .npy file {@code out}, keeping its shape and element
+   * type except: with {@code channels}, images (N, H, W) become (N, 1, H, W), the layout of a CNN's
+   * input; with {@code int64Labels}, 1-d labels become int64, the type DJL's softmax loss expects.
+   * The trainer reads images converted with {@code channels} and labels with {@code int64Labels}.
+   *
+   * @throws IllegalArgumentException naming the file when {@code channels} is asked of a file that
+   *     is not (N, H, W), or {@code int64Labels} of one that is not 1-d
+   * @throws FormatException when {@code in} is not valid IDX
+   */
+  public static void convert(Path in, Path out, boolean channels, boolean int64Labels)
+      throws IOException {
+    try (IdxFile idx = open(in)) {
+      long[] shape = idx.shape();
+      DType dtype = idx.type().dtype();
+      if (channels) {
+        if (shape.length != 3) {
+          throw new IllegalArgumentException(
+              "a channel axis needs images of shape (N, H, W), but "
+                  + in
+                  + " has shape "
+                  + shapeString(shape));
+        }
+        shape = new long[] {shape[0], 1, shape[1], shape[2]};
+      }
+      if (int64Labels) {
+        if (shape.length != 1) {
+          throw new IllegalArgumentException(
+              "int64 labels need a 1-d array, but " + in + " has shape " + shapeString(shape));
+        }
+        dtype = DType.INT64;
+      }
+      idx.toNpy(out, dtype, shape);
+    }
+  }
+
+  /**
    * Streams every element into a new .npy file at {@code out}, converting each value to {@code
    * dtype} as numpy's assignment would (e.g. u1 labels to int64). The shape may differ from {@link
    * #shape()} as long as the element count is the same, e.g. (N, 28, 28) written as (N, 1, 28, 28).
    * On any error the partial output file is deleted.
    *
    * @throws IllegalArgumentException when the shape's element count differs from {@link #count()}
-   *     or a value does not fit {@code dtype}
+   *     or a value does not fit {@code dtype}, or {@code dtype} is float16 (see {@link NpyWriter})
    * @throws IllegalStateException when the elements were already read
    * @throws FormatException when the data is truncated or the gzip stream is damaged
    */
@@ -287,73 +323,64 @@ public final class IdxFile implements AutoCloseable {
       throw new IllegalStateException(path + ": the elements were already read");
     }
     read = true;
-    try (NpyArray dst = NpyArray.create(out, dtype, outShape)) {
-      copyInto(dst, outShape);
-      dst.force();
-    } catch (IOException | RuntimeException | Error e) {
-      // A half-written array would later read as valid data with a zero-filled tail.
-      try {
-        Files.deleteIfExists(out);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
+    try (NpyWriter dst = NpyWriter.create(out, dtype, outShape)) {
+      copyInto(dst);
+      dst.finish();
     }
   }
 
-  private void copyInto(NpyArray dst, long[] dstShape) throws IOException {
+  private void copyInto(NpyWriter dst) throws IOException {
     int size = type.size();
     byte[] chunk = new byte[BUFFER_BYTES];
     ByteBuffer be = ByteBuffer.wrap(chunk).order(ByteOrder.BIG_ENDIAN);
-    long[] index = new long[dstShape.length];
+    DType target = dst.dtype();
+    // Images (u1 to u1) and big-endian outputs of the same type need no conversion.
+    boolean asIs =
+        target.kind() == type.dtype().kind()
+            && target.itemSize() == size
+            && (size == 1 || target.order() == ByteOrder.BIG_ENDIAN);
     long remaining = count;
     while (remaining > 0) {
       int n = (int) Math.min(remaining, BUFFER_BYTES / size);
       readData(chunk, n * size);
-      // One loop per type keeps the type dispatch out of the per-element path.
-      switch (type) {
-        case U1 -> {
-          for (int i = 0; i < n; i++, advance(index, dstShape)) {
-            dst.setLong(chunk[i] & 0xff, index);
+      if (asIs) {
+        dst.put(ByteBuffer.wrap(chunk, 0, n * size));
+      } else {
+        // One loop per type keeps the type dispatch out of the per-element path.
+        switch (type) {
+          case U1 -> {
+            for (int i = 0; i < n; i++) {
+              dst.putLong(chunk[i] & 0xff);
+            }
           }
-        }
-        case I1 -> {
-          for (int i = 0; i < n; i++, advance(index, dstShape)) {
-            dst.setLong(chunk[i], index);
+          case I1 -> {
+            for (int i = 0; i < n; i++) {
+              dst.putLong(chunk[i]);
+            }
           }
-        }
-        case I2 -> {
-          for (int i = 0; i < n; i++, advance(index, dstShape)) {
-            dst.setLong(be.getShort(2 * i), index);
+          case I2 -> {
+            for (int i = 0; i < n; i++) {
+              dst.putLong(be.getShort(2 * i));
+            }
           }
-        }
-        case I4 -> {
-          for (int i = 0; i < n; i++, advance(index, dstShape)) {
-            dst.setLong(be.getInt(4 * i), index);
+          case I4 -> {
+            for (int i = 0; i < n; i++) {
+              dst.putLong(be.getInt(4 * i));
+            }
           }
-        }
-        case F4 -> {
-          for (int i = 0; i < n; i++, advance(index, dstShape)) {
-            dst.setDouble(be.getFloat(4 * i), index);
+          case F4 -> {
+            for (int i = 0; i < n; i++) {
+              dst.putDouble(be.getFloat(4 * i));
+            }
           }
-        }
-        case F8 -> {
-          for (int i = 0; i < n; i++, advance(index, dstShape)) {
-            dst.setDouble(be.getDouble(8 * i), index);
+          case F8 -> {
+            for (int i = 0; i < n; i++) {
+              dst.putDouble(be.getDouble(8 * i));
+            }
           }
         }
       }
       remaining -= n;
-    }
-  }
-
-  /** Steps a C-order multi-index to the next element; past the last one it wraps to zero. */
-  private static void advance(long[] index, long[] shape) {
-    for (int axis = index.length - 1; axis >= 0; axis--) {
-      if (++index[axis] < shape[axis]) {
-        return;
-      }
-      index[axis] = 0;
     }
   }
 

@@ -18,6 +18,7 @@ import dev.memflux.core.Batch;
 import dev.memflux.core.DType;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.NpyWriter;
 import dev.memflux.core.Shuffle;
 import dev.memflux.train.Training;
 import dev.memflux.train.TrainingOptions;
@@ -93,7 +94,10 @@ public final class SoakCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     long runNanos = (long) ((seconds != null ? seconds : minutes * 60) * 1e9);
     if (runNanos <= 0) {
-      throw new IllegalArgumentException("--minutes must be > 0, was " + minutes);
+      throw new IllegalArgumentException(
+          seconds != null
+              ? "--seconds must be > 0, was " + seconds
+              : "--minutes must be > 0, was " + minutes);
     }
     if (intervalMillis <= 0) {
       throw new IllegalArgumentException("--interval-ms must be > 0, was " + intervalMillis);
@@ -102,8 +106,8 @@ public final class SoakCommand implements Callable<Integer> {
     Path dir = Files.createTempDirectory("memflux-soak");
     List<Sample> samples = new ArrayList<>();
     TorchThreads.limitUnlessSet();
-    try (NpyArray x = images(dir.resolve("x.npy"));
-        NpyArray y = labels(dir.resolve("y.npy"), x);
+    try (NpyArray x = NpyArray.open(writeImages(dir.resolve("x.npy")));
+        NpyArray y = NpyArray.open(writeLabels(dir.resolve("y.npy")));
         Model model = Model.newInstance("soak", Device.cpu())) {
       model.setBlock(
           new SequentialBlock()
@@ -274,28 +278,33 @@ public final class SoakCommand implements Callable<Integer> {
     return bytes / (1024.0 * 1024.0);
   }
 
-  /** Seeded uint8 images whose class is the quadrant holding the brightest blob. */
-  private static NpyArray images(Path path) throws IOException {
-    NpyArray x = NpyArray.create(path, DType.UINT8, new long[] {ROWS, 1, SIDE, SIDE});
-    SplittableRandom random = new SplittableRandom(1);
-    for (long i = 0; i < ROWS; i++) {
-      int c = (int) (i % CLASSES);
-      for (int r = 0; r < SIDE; r++) {
-        for (int col = 0; col < SIDE; col++) {
-          boolean blob = (r < SIDE / 2) == (c < 2) && (col < SIDE / 2) == (c % 2 == 0);
-          x.setLong((blob ? 160 : 0) + random.nextInt(90), i, 0, r, col);
+  /** Writes seeded uint8 images whose class is the quadrant holding the brightest blob. */
+  private static Path writeImages(Path path) throws IOException {
+    try (NpyWriter x = NpyWriter.create(path, DType.UINT8, new long[] {ROWS, 1, SIDE, SIDE})) {
+      SplittableRandom random = new SplittableRandom(1);
+      for (long i = 0; i < ROWS; i++) {
+        int c = (int) (i % CLASSES);
+        for (int r = 0; r < SIDE; r++) {
+          for (int col = 0; col < SIDE; col++) {
+            boolean blob = (r < SIDE / 2) == (c < 2) && (col < SIDE / 2) == (c % 2 == 0);
+            x.putLong((blob ? 160 : 0) + random.nextInt(90));
+          }
         }
       }
+      x.finish();
     }
-    return x;
+    return path;
   }
 
-  private static NpyArray labels(Path path, NpyArray x) throws IOException {
-    NpyArray y = NpyArray.create(path, DType.INT64, new long[] {x.rows()});
-    for (long i = 0; i < x.rows(); i++) {
-      y.setLong(i % CLASSES, i);
+  /** Writes the labels of {@link #writeImages}'s images. */
+  private static Path writeLabels(Path path) throws IOException {
+    try (NpyWriter y = NpyWriter.create(path, DType.INT64, new long[] {ROWS})) {
+      for (long i = 0; i < ROWS; i++) {
+        y.putLong(i % CLASSES);
+      }
+      y.finish();
     }
-    return y;
+    return path;
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -1,9 +1,10 @@
 package dev.memflux.samples;
 
 import dev.memflux.core.DType;
-import dev.memflux.core.NpyArray;
+import dev.memflux.core.NpyWriter;
 import dev.memflux.core.Seeds;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,13 +19,15 @@ import java.util.SplittableRandom;
  * SyntheticImages train = new SyntheticImages(42);
  * byte[] pixels = new byte[SyntheticImages.PIXELS];
  * train.render(7, pixels, 0);        // row-major, 0..255
- * int label = train.label(7);        // 0..9, see CLASS_NAMES
+ * int label = train.label(7);        // 0..9
  * train.writeNpy(60_000, Path.of("train_x.npy"), Path.of("train_y.npy"));
  * }</pre>
  *
- * <p>Every class varies in position, size, rotation, stroke and contrast, under pixel noise and an
- * occasional occluding patch: a linear model or a small MLP learns it well but not perfectly, a CNN
- * better. Labels are balanced: every block of ten consecutive images holds each class once.
+ * <p>The classes, by label: disc, ring, square outline, filled square, triangle, cross, horizontal
+ * stripes, vertical stripes, diagonal line, two blobs. Every class varies in position, size,
+ * rotation, stroke and contrast, under pixel noise and an occasional occluding patch: a linear
+ * model or a small MLP learns it well but not perfectly, a CNN better. Labels are balanced: every
+ * block of ten consecutive images holds each class once.
  */
 public final class SyntheticImages {
 
@@ -37,20 +40,6 @@ public final class SyntheticImages {
   /** Pixels per image. */
   public static final int PIXELS = SIDE * SIDE;
 
-  /** The class names, indexed by label. */
-  public static final List<String> CLASS_NAMES =
-      List.of(
-          "disc",
-          "ring",
-          "square outline",
-          "filled square",
-          "triangle",
-          "cross",
-          "horizontal stripes",
-          "vertical stripes",
-          "diagonal line",
-          "two blobs");
-
   /** Separate seed streams, so labels and image contents never share random draws. */
   private static final long LABEL_STREAM = 0;
 
@@ -62,11 +51,6 @@ public final class SyntheticImages {
   /** A dataset whose images are all determined by {@code seed}. */
   public SyntheticImages(long seed) {
     this.seed = seed;
-  }
-
-  /** The seed this dataset was made from. */
-  public long seed() {
-    return seed;
   }
 
   /**
@@ -206,25 +190,19 @@ public final class SyntheticImages {
     if (count < 0) {
       throw new IllegalArgumentException("count must be >= 0, was " + count);
     }
-    try (NpyArray x = NpyArray.create(images, DType.UINT8, new long[] {count, 1, SIDE, SIDE});
-        NpyArray y = NpyArray.create(labels, DType.INT64, new long[] {count})) {
+    try (NpyWriter x = NpyWriter.create(images, DType.UINT8, new long[] {count, 1, SIDE, SIDE});
+        NpyWriter y = NpyWriter.create(labels, DType.INT64, new long[] {count})) {
       byte[] pixels = new byte[PIXELS];
-      long[] pixel = new long[4];
-      long[] row = new long[1];
+      ByteBuffer image = ByteBuffer.wrap(pixels);
       for (long i = 0; i < count; i++) {
         render(i, pixels, 0);
-        pixel[0] = i;
-        for (int p = 0; p < PIXELS; p++) {
-          pixel[2] = p / SIDE;
-          pixel[3] = p % SIDE;
-          x.setLong(pixels[p] & 0xff, pixel);
-        }
-        row[0] = i;
-        y.setLong(label(i), row);
+        x.put(image.clear());
+        y.putLong(label(i));
       }
-      x.force();
-      y.force();
+      x.finish();
+      y.finish();
     } catch (IOException | RuntimeException | Error e) {
+      // Each writer deletes its own unfinished file; this also drops images whose labels failed.
       for (Path p : List.of(images, labels)) {
         try {
           Files.deleteIfExists(p);

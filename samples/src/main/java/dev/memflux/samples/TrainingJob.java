@@ -21,8 +21,6 @@ import dev.memflux.train.Training;
 import dev.memflux.train.TrainingOptions;
 import dev.memflux.train.TrainingReport;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -97,7 +95,10 @@ final class TrainingJob {
       try (Model model = Model.newInstance(settings.model())) {
         model.setBlock(Models.block(settings.model(), classes));
         if (settings.resume() != null) {
-          loader = loader.resumeFrom(loadCheckpoint(model, settings).state());
+          // A missing checkpoint is Checkpoint's NoSuchFileException, which names the file.
+          loader =
+              loader.resumeFrom(
+                  Checkpoint.load(model, settings.resume(), settings.model()).state());
         }
         long firstEpoch = loader.startState().epoch();
         if (firstEpoch >= settings.epochs()) {
@@ -191,16 +192,6 @@ final class TrainingJob {
       }
       throw e;
     }
-  }
-
-  private static Checkpoint loadCheckpoint(Model model, TrainSettings settings) throws IOException {
-    Path dir = settings.resume();
-    String name = settings.model();
-    if (!Files.isRegularFile(dir.resolve(name + ".checkpoint"))) {
-      throw new IOException(
-          "--resume " + dir + ": no checkpoint of model " + name + " (" + name + ".checkpoint)");
-    }
-    return Checkpoint.load(model, dir, name);
   }
 
   /** The image shape (C, H, W) both splits share. */

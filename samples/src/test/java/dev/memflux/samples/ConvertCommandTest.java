@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -24,11 +25,15 @@ class ConvertCommandTest {
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
 
+  /** Runs {@code memflux convert ARGS} with Main's error handling, as the jar does. */
   private int run(String... args) {
-    return new CommandLine(new ConvertCommand())
-        .setOut(new PrintWriter(out))
-        .setErr(new PrintWriter(err))
-        .execute(args);
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    String[] command = new String[args.length + 1];
+    command[0] = "convert";
+    System.arraycopy(args, 0, command, 1, args.length);
+    return cli.execute(command);
   }
 
   @Test
@@ -106,6 +111,39 @@ class ConvertCommandTest {
   }
 
   @Test
+  void rawBigEndianDataIsCopiedByteForByte() throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(4 + 5 * 8 + 3).order(ByteOrder.BIG_ENDIAN);
+    b.putInt(7); // a preamble skipped by --offset
+    for (int i = 0; i < 5; i++) {
+      b.putDouble(i - 2.25);
+    }
+    Path in = write(dir.resolve("be.bin"), b.array()); // 3 trailing bytes are not the array's
+    Path npy = dir.resolve("be.npy");
+
+    assertThat(
+            run(
+                "raw",
+                in.toString(),
+                "--dtype",
+                ">f8",
+                "--shape",
+                "5",
+                "--offset",
+                "4",
+                npy.toString()))
+        .as(err.toString())
+        .isZero();
+
+    byte[] written = Files.readAllBytes(npy);
+    byte[] data = Arrays.copyOfRange(written, written.length - 40, written.length);
+    assertThat(data).isEqualTo(Arrays.copyOfRange(b.array(), 4, 44));
+    try (NpyArray a = NpyArray.open(npy)) {
+      assertThat(a.dtype().descr()).isEqualTo(">f8");
+      assertThat(a.getDouble(4)).isEqualTo(1.75);
+    }
+  }
+
+  @Test
   void malformedIdxIsOneLineOnStderrAndStatus2() throws IOException {
     Path in = write(dir.resolve("bad.gz"), gzip(new byte[] {1, 2, 3, 4, 5}));
     Path npy = dir.resolve("bad.npy");
@@ -116,7 +154,7 @@ class ConvertCommandTest {
     assertThat(out.toString()).isEmpty();
     assertThat(err.toString())
         .hasLineCount(1)
-        .startsWith("convert idx: " + in)
+        .startsWith("memflux convert idx: " + in)
         .contains("at byte 0");
     assertThat(npy).doesNotExist();
   }
@@ -158,7 +196,7 @@ class ConvertCommandTest {
     Path in = write(dir.resolve("y"), IdxFixtures.labels(3));
     int status = run("idx", in.toString(), dir.resolve("y.npy").toString(), "--channels");
     assertThat(status).isEqualTo(2);
-    assertThat(err.toString()).hasLineCount(1).contains("--channels needs images");
+    assertThat(err.toString()).hasLineCount(1).contains("needs images of shape (N, H, W)");
   }
 
   @Test

@@ -2,19 +2,16 @@ package dev.memflux.samples.bench;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.NpyWriter;
 import dev.memflux.core.Seeds;
 import dev.memflux.samples.DataSource;
 import dev.memflux.samples.IdxFile;
 import dev.memflux.samples.SyntheticImages;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -96,10 +93,12 @@ public final class BenchFiles {
 
   private boolean realFashionMnist() {
     return settings.rows(BenchDataset.FMNIST) == BenchDataset.FMNIST.rows()
-        && Files.isRegularFile(
-            DataSource.DEBIAN_FASHION_MNIST.resolve("train-images-idx3-ubyte.gz"))
-        && Files.isRegularFile(
-            DataSource.DEBIAN_FASHION_MNIST.resolve("train-labels-idx1-ubyte.gz"));
+        && Files.isRegularFile(fashionMnist(DataSource.FASHION_MNIST_TRAIN_IMAGES))
+        && Files.isRegularFile(fashionMnist(DataSource.FASHION_MNIST_TRAIN_LABELS));
+  }
+
+  private static Path fashionMnist(String file) {
+    return DataSource.DEBIAN_FASHION_MNIST.resolve(file);
   }
 
   private static Path temporary(Path target) {
@@ -119,53 +118,34 @@ public final class BenchFiles {
 
   private void writeFashionMnist(long rows, Path x, Path y) throws IOException {
     if (realFashionMnist()) {
-      Path idx = DataSource.DEBIAN_FASHION_MNIST;
-      try (IdxFile images = IdxFile.open(idx.resolve("train-images-idx3-ubyte.gz"))) {
-        images.toNpy(x, DType.UINT8, BenchDataset.FMNIST.shape(rows));
-      }
-      try (IdxFile labels = IdxFile.open(idx.resolve("train-labels-idx1-ubyte.gz"))) {
-        labels.toNpy(y, DType.INT64, new long[] {rows});
-      }
+      IdxFile.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_IMAGES), x, true, false);
+      IdxFile.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_LABELS), y, false, true);
     } else {
       new SyntheticImages(SEED).writeNpy(rows, x, y);
     }
   }
 
-  /** Seeded uniform floats, written chunk by chunk straight into the file after its header. */
+  /** Seeded uniform floats, and labels 0..9, written straight through {@link NpyWriter}s. */
   private static void writeUniformFloats(BenchDataset d, long rows, Path x, Path y)
       throws IOException {
-    long dataBytes = rows * d.rowBytes();
-    try (NpyArray created = NpyArray.create(x, DType.FLOAT32, d.shape(rows))) {
-      created.force();
-    }
-    long offset = Files.size(x) - dataBytes;
     int rowFloats = (int) (d.rowBytes() / Float.BYTES);
-    ByteBuffer chunk =
-        ByteBuffer.allocateDirect(CHUNK_ROWS * (int) d.rowBytes()).order(ByteOrder.LITTLE_ENDIAN);
-    try (FileChannel out = FileChannel.open(x, StandardOpenOption.WRITE)) {
+    try (NpyWriter images = NpyWriter.create(x, DType.FLOAT32, d.shape(rows))) {
+      // One random stream per chunk of rows, so the content does not depend on buffer sizes.
       for (long start = 0; start < rows; start += CHUNK_ROWS) {
-        int n = (int) Math.min(CHUNK_ROWS, rows - start);
+        long n = Math.min(CHUNK_ROWS, rows - start);
         SplittableRandom random = new SplittableRandom(Seeds.derive(SEED, start));
-        chunk.clear();
-        for (int i = 0; i < n * rowFloats; i++) {
-          chunk.putFloat((float) random.nextDouble());
-        }
-        chunk.flip();
-        long at = offset + start * d.rowBytes();
-        while (chunk.hasRemaining()) {
-          at += out.write(chunk, at);
+        for (long i = 0; i < n * rowFloats; i++) {
+          images.putDouble((float) random.nextDouble());
         }
       }
-      out.force(false);
+      images.finish();
     }
-    try (NpyArray labels = NpyArray.create(y, DType.INT64, new long[] {rows})) {
+    try (NpyWriter labels = NpyWriter.create(y, DType.INT64, new long[] {rows})) {
       SplittableRandom random = new SplittableRandom(Seeds.derive(SEED, -1));
-      long[] at = new long[1];
       for (long i = 0; i < rows; i++) {
-        at[0] = i;
-        labels.setLong(random.nextInt(10), at);
+        labels.putLong(random.nextInt(10));
       }
-      labels.force();
+      labels.finish();
     }
   }
 }
