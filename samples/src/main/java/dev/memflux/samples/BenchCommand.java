@@ -40,7 +40,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--data",
       paramLabel = "DIR",
-      description = "Where the benchmark files are kept (default: ~/.cache/memflux/bench).")
+      description =
+          "Where the benchmark files are kept (default: $XDG_CACHE_HOME/memflux/bench,"
+              + " or ~/.cache/memflux/bench when that is unset).")
   private Path data;
 
   @Option(
@@ -73,8 +75,6 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    // Before anything loads DJL's engine, which reads these once.
-    TorchThreads.limitUnlessSet();
     BenchSettings settings = new BenchSettings(quick, scale);
     Path dir = data != null ? data : defaultDir(scale);
     Optional<PeerRunner> peer = Optional.empty();
@@ -101,6 +101,7 @@ public final class BenchCommand implements Callable<Integer> {
     return env != null && !env.isBlank() ? Optional.of(Path.of(env)) : PeerRunner.locate();
   }
 
+  /** Scaled (test) runs get a subfolder of their own, so they never replace full-size files. */
   private static Path defaultDir(double scale) {
     Path dir =
         DataSource.defaultCacheDir(System.getenv(), Path.of(System.getProperty("user.home")))

@@ -58,18 +58,14 @@ final class AugmentationBench {
                         d.rowBytes(),
                         1));
             results.add(
-                new Result(
+                Result.measured(
                     "augment",
                     "memflux",
                     "flip+rot15-" + interpolation.name().toLowerCase(Locale.ROOT),
                     d.id(),
                     true,
                     parallelism,
-                    s.samplesPerSec(),
-                    s.gbPerSec(),
-                    Double.NaN,
-                    s.spread(),
-                    s.reps(),
+                    s,
                     settings.batchSize()));
           }
         }

@@ -54,11 +54,6 @@ public enum BenchDataset {
     return dtype;
   }
 
-  /** Shape of one image, (C, H, W). */
-  public long[] rowShape() {
-    return rowShape.clone();
-  }
-
   /** Bytes of one image. */
   public long rowBytes() {
     long n = dtype.itemSize();

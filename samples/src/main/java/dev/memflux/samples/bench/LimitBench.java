@@ -108,31 +108,12 @@ final class LimitBench {
   private static Timing.Rep channelRead(Path file, long rows) throws IOException {
     ByteBuffer out = ByteBuffer.allocateDirect(CHUNK);
     long start = System.nanoTime();
-    long at = 0;
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      int n;
-      while ((n = channel.read(out.clear(), at)) > 0) {
-        at += n;
-      }
-    }
-    return new Timing.Rep(rows, at, Timing.since(start));
+    long bytes = PageCache.readThrough(file, out);
+    return new Timing.Rep(rows, bytes, Timing.since(start));
   }
 
   private static Result row(
       String impl, String variant, String dataset, int threads, Timing.Summary s) {
-    double samples = dataset == null ? Double.NaN : s.samplesPerSec();
-    return new Result(
-        "limit",
-        impl,
-        variant,
-        dataset,
-        false,
-        threads,
-        samples,
-        s.gbPerSec(),
-        Double.NaN,
-        s.spread(),
-        s.reps(),
-        0);
+    return Result.measured("limit", impl, variant, dataset, false, threads, s, 0);
   }
 }

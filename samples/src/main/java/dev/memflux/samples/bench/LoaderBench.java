@@ -45,19 +45,8 @@ final class LoaderBench {
             Timing.Summary s =
                 Timing.summarize(EpochTimer.epochs(loader.batches(), d.rowBytes(), perRep));
             results.add(
-                new Result(
-                    "loader",
-                    "memflux",
-                    "",
-                    d.id(),
-                    shuffle,
-                    threads,
-                    s.samplesPerSec(),
-                    s.gbPerSec(),
-                    Double.NaN,
-                    s.spread(),
-                    s.reps(),
-                    settings.batchSize()));
+                Result.measured(
+                    "loader", "memflux", "", d.id(), shuffle, threads, s, settings.batchSize()));
           }
         }
       }

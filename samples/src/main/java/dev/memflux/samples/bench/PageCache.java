@@ -20,13 +20,22 @@ final class PageCache {
   static void warm(Path... files) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
     for (Path file : files) {
-      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-        long at = 0;
-        int n;
-        while ((n = channel.read(buffer.clear(), at)) > 0) {
-          at += n;
-        }
+      readThrough(file, buffer);
+    }
+  }
+
+  /**
+   * Reads {@code file} from start to end with {@code read()}, each chunk into {@code buffer} anew;
+   * returns the bytes read. The caller allocates the buffer, so that a timed read excludes that.
+   */
+  static long readThrough(Path file, ByteBuffer buffer) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long at = 0;
+      int n;
+      while ((n = channel.read(buffer.clear(), at)) > 0) {
+        at += n;
       }
+      return at;
     }
   }
 }

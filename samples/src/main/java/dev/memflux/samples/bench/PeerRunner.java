@@ -78,7 +78,7 @@ public final class PeerRunner {
               .redirectOutput(output.toFile());
       pb.environment().put("PEER_DATA", dataDir.toAbsolutePath().toString());
       log.printf("bench: running the peer %s (output in %s)%n", script, output);
-      int status = pb.start().waitFor();
+      int status = waitFor(pb.start());
       if (status == NOT_INSTALLED) {
         log.println(
             "bench: the peer is not installed; install Debian's PyTorch with"
@@ -93,6 +93,22 @@ public final class PeerRunner {
       return ResultsJson.read(json);
     } finally {
       Files.deleteIfExists(json);
+    }
+  }
+
+  /**
+   * The script's exit status. Should waiting be interrupted or fail, the script and the Python it
+   * started are killed rather than left running on the bench's files.
+   */
+  private static int waitFor(Process process) throws InterruptedException {
+    try {
+      return process.waitFor();
+    } finally {
+      if (process.isAlive()) {
+        // Children first: once bash is gone they are no longer its descendants.
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+      }
     }
   }
 }

@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param samplesPerSec median throughput in samples per second, NaN where there are no samples
  * @param gbPerSec median bytes of source data per second, in 1e9 B/s (for a copy: bytes copied)
  * @param dataWaitPct share of training time spent waiting for data, NaN outside training
- * @param spread (max - min) / median of the repetitions' times, NaN when unknown
+ * @param spread (max - min) / median of the repetitions' rates (bytes per second), NaN when unknown
  * @param reps timed repetitions, 0 when unknown
  * @param batch samples per batch, 0 when none
  */
@@ -42,8 +42,28 @@ public record Result(
     Objects.requireNonNull(variant, "variant");
   }
 
-  /** Whether this row is one of the peer's. */
-  public boolean isPeer() {
-    return impl.startsWith("peer-");
+  /** A row measured by {@link Timing}: its rates, data wait, spread and repetitions are s's. */
+  static Result measured(
+      String stage,
+      String impl,
+      String variant,
+      String dataset,
+      boolean shuffle,
+      int threads,
+      Timing.Summary s,
+      int batch) {
+    return new Result(
+        stage,
+        impl,
+        variant,
+        dataset,
+        shuffle,
+        threads,
+        s.samplesPerSec(),
+        s.gbPerSec(),
+        s.dataWaitPct(),
+        s.spread(),
+        s.reps(),
+        batch);
   }
 }

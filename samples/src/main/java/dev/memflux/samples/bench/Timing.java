@@ -12,16 +12,17 @@ final class Timing {
   /**
    * What one repetition did.
    *
-   * @param samples samples processed
+   * @param samples samples processed, 0 for a memory copy
    * @param bytes source bytes of those samples
    * @param seconds wall time
-   * @param waitSeconds the part of {@code seconds} a trainer spent waiting for data, else 0
+   * @param waitSeconds the part of {@code seconds} a trainer spent waiting for data, NaN without a
+   *     trainer
    */
   record Rep(long samples, long bytes, double seconds, double waitSeconds) {
 
-    /** A repetition without a trainer. */
+    /** A repetition without a trainer, where data wait does not apply. */
     Rep(long samples, long bytes, double seconds) {
-      this(samples, bytes, seconds, 0);
+      this(samples, bytes, seconds, Double.NaN);
     }
   }
 
@@ -31,7 +32,10 @@ final class Timing {
     Rep run() throws Exception;
   }
 
-  /** The median repetition's rates and data wait (percent of its time), and the spread of all. */
+  /**
+   * The median repetition's rates and data wait (percent of its time, NaN without a trainer), and
+   * the spread of all repetitions' rates; samples per second is NaN when they count no samples.
+   */
   record Summary(
       double samplesPerSec, double gbPerSec, double dataWaitPct, double spread, int reps) {}
 
@@ -61,7 +65,7 @@ final class Timing {
     Rep median = done[(reps - 1) / 2];
     double spread = (rate(done[reps - 1]) - rate(done[0])) / rate(median);
     return new Summary(
-        median.samples() / median.seconds(),
+        median.samples() == 0 ? Double.NaN : median.samples() / median.seconds(),
         median.bytes() / median.seconds() / 1e9,
         100 * median.waitSeconds() / median.seconds(),
         spread,

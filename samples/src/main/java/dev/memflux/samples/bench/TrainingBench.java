@@ -65,6 +65,7 @@ final class TrainingBench {
    * Training#fit} does, so all three drive PyTorch from a non-main thread alike.
    */
   List<Result> run() throws Exception {
+    // Before anything loads DJL's engine, which reads these once; no other section uses DJL.
     TorchThreads.limitUnlessSet();
     Scheduler thread = Schedulers.newBoundedElastic(1, 1, "memflux-bench-train");
     try {
@@ -181,7 +182,8 @@ final class TrainingBench {
                   }
                   double seconds = Timing.since(start);
                   check("preloaded", inMemory.size(), samples, batches);
-                  return new Timing.Rep(samples, samples * DATA.rowBytes(), seconds);
+                  // In memory: the loop never waits for data.
+                  return new Timing.Rep(samples, samples * DATA.rowBytes(), seconds, 0);
                 }));
       } finally {
         inMemory.forEach(ai.djl.training.dataset.Batch::close);
@@ -277,18 +279,7 @@ final class TrainingBench {
   }
 
   private Result row(String impl, Models.Kind kind, int threads, Timing.Summary s) {
-    return new Result(
-        "train",
-        impl,
-        kind.id(),
-        DATA.id(),
-        true,
-        threads,
-        s.samplesPerSec(),
-        s.gbPerSec(),
-        s.dataWaitPct(),
-        s.spread(),
-        s.reps(),
-        settings.batchSize());
+    return Result.measured(
+        "train", impl, kind.id(), DATA.id(), true, threads, s, settings.batchSize());
   }
 }
