@@ -136,7 +136,7 @@ public final class InspectCommand implements Callable<Integer> {
     boolean empty = a.count() == 0;
     String[][] rows = {
       {"file", a.path().toString()},
-      {"shape", shapeText(a.shape())},
+      {"shape", IdxFile.shapeString(a.shape())},
       {"dtype", a.dtype().descr()},
       {"order", a.fortranOrder() ? "Fortran" : "C"},
       {"version", a.version()},
@@ -295,16 +295,5 @@ public final class InspectCommand implements Callable<Integer> {
       return v > 0 ? "inf" : "-inf";
     }
     return decimal(v, itemSize);
-  }
-
-  private static String shapeText(long[] shape) {
-    if (shape.length == 1) {
-      return "(" + shape[0] + ",)";
-    }
-    StringBuilder s = new StringBuilder("(");
-    for (int i = 0; i < shape.length; i++) {
-      s.append(i == 0 ? "" : ", ").append(shape[i]);
-    }
-    return s.append(')').toString();
   }
 }
