@@ -33,6 +33,10 @@ import reactor.core.publisher.Flux;
  * the field's type. {@code toFloat} makes the field float32, so the stage then writes into buffers
  * of the new size from its own {@link #bufferPool()}; otherwise it works in place.
  *
+ * <p><b>Pixel moves.</b> Flips, {@code randomCrop} and nearest rotation only move pixels; a run of
+ * them is composed into one map and the image resampled once, with exactly the values the ops would
+ * give one by one.
+ *
  * <p><b>Reproducibility.</b> The draws of op number {@code k} on a sample are a pure function of
  * (seed, epoch, sample id, k): output bytes are the same for any parallelism, thread timing or
  * resume point, differ between epochs, and adding an op at the end does not change the draws of the
@@ -166,7 +170,7 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
    * matches torchvision's {@code RandomRotation} default at about 40% of the cost.
    */
   public Augment rotate(double minDegrees, double maxDegrees, Interpolation interpolation) {
-    return with(new Rotate(minDegrees, maxDegrees, 0f, interpolation));
+    return with(Rotate.of(minDegrees, maxDegrees, 0f, interpolation));
   }
 
   /** Pads each side with {@code padding} zeros and crops a random {@code size x size} window. */

@@ -171,13 +171,32 @@ final class FieldPlan {
     s.reset(id, epoch, inGeometry.channels(), inGeometry.height(), inGeometry.width(), capacity);
     s.integral(integral, low, high);
     read(src, pos * inRowBytes, s, w);
+    // Consecutive pixel moves are composed and resampled once, when a different op or the end
+    // comes; each still draws from its own generator, so the result is as if applied one by one.
+    Resampler moves = s.resampler();
+    boolean composing = false;
     for (int k = 0; k < ops.length; k++) {
       w.rng.reset(Rng.seedFor(seed, epoch, id, opIndices[k]));
       try {
-        ops[k].apply(s, w.rng);
+        if (ops[k] instanceof PixelMove move) {
+          if (!composing) {
+            moves.start(s);
+            composing = true;
+          }
+          move.compose(moves, w.rng);
+        } else {
+          if (composing) {
+            moves.finish();
+            composing = false;
+          }
+          ops[k].apply(s, w.rng);
+        }
       } catch (RuntimeException e) {
         throw new AugmentException(ops[k].toString(), id, epoch, field, e);
       }
+    }
+    if (composing) {
+      moves.finish();
     }
     write(s, dst, pos * outRowBytes, w);
   }

@@ -11,7 +11,7 @@ public final class FloatSample {
 
   private float[] data = new float[0];
   private float[] spare = new float[0];
-  private int[] rowIndex = new int[0];
+  private final Resampler resampler = new Resampler();
   private int channels;
   private int height;
   private int width;
@@ -99,12 +99,9 @@ public final class FloatSample {
     return spare;
   }
 
-  /** A per-worker int scratch at least {@link #width()} long, for ops that index a row. */
-  int[] rowIndex() {
-    if (rowIndex.length < width) {
-      rowIndex = new int[width];
-    }
-    return rowIndex;
+  /** The per-worker composer of pixel moves. */
+  Resampler resampler() {
+    return resampler;
   }
 
   /** Makes the spare, into which an op wrote planes of {@code height x width}, the sample. */

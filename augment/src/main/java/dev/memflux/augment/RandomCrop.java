@@ -1,13 +1,13 @@
 package dev.memflux.augment;
 
-import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Pads each side by {@code padding} and crops a {@code size x size} window at a uniformly drawn
  * offset, like torchvision's {@code RandomCrop(size, padding, padding_mode)}; the padded image is
- * never materialised.
+ * never materialised, and the window is composed with neighbouring moves by the {@link Resampler}.
  */
-final class RandomCrop implements ImageOp {
+final class RandomCrop implements PixelMove {
 
   private final int size;
   private final int padding;
@@ -22,7 +22,7 @@ final class RandomCrop implements ImageOp {
     }
     this.size = size;
     this.padding = padding;
-    this.mode = java.util.Objects.requireNonNull(mode, "mode");
+    this.mode = Objects.requireNonNull(mode, "mode");
   }
 
   @Override
@@ -45,51 +45,10 @@ final class RandomCrop implements ImageOp {
   }
 
   @Override
-  public void apply(FloatSample s, Rng rng) {
-    int h = s.height();
-    int w = s.width();
-    int top = rng.nextInt(h + 2 * padding - size + 1) - padding;
-    int left = rng.nextInt(w + 2 * padding - size + 1) - padding;
-    float[] src = s.array();
-    float[] dst = s.spare();
-    // Columns [inFrom, inTo) of the window read inside the image; the rest is padding.
-    int inFrom = Math.max(0, -left);
-    int inTo = Math.min(size, w - left);
-    for (int c = 0; c < s.channels(); c++) {
-      int srcPlane = c * h * w;
-      int dstPlane = c * size * size;
-      for (int y = 0; y < size; y++) {
-        int sy = top + y;
-        int out = dstPlane + y * size;
-        if (mode == Padding.ZERO && (sy < 0 || sy >= h)) {
-          Arrays.fill(dst, out, out + size, 0f);
-          continue;
-        }
-        int row = srcPlane + reflect(sy, h) * w;
-        if (inFrom < inTo) {
-          System.arraycopy(src, row + left + inFrom, dst, out + inFrom, inTo - inFrom);
-        }
-        pad(src, row, left, w, dst, out, 0, inFrom);
-        pad(src, row, left, w, dst, out, Math.max(inTo, 0), size);
-      }
-    }
-    s.swap(size, size);
-  }
-
-  /** Fills window columns [from, to) of one output row, which lie outside the image. */
-  private void pad(float[] src, int row, int left, int w, float[] dst, int out, int from, int to) {
-    if (mode == Padding.ZERO) {
-      Arrays.fill(dst, out + from, out + Math.max(from, to), 0f);
-      return;
-    }
-    for (int x = from; x < to; x++) {
-      dst[out + x] = src[row + reflect(left + x, w)];
-    }
-  }
-
-  /** numpy's reflect: -1 maps to 1 and n to n - 2; valid for |overshoot| < n. */
-  private static int reflect(int i, int n) {
-    return i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
+  public void compose(Resampler moves, Rng rng) {
+    int top = rng.nextInt(moves.height() + 2 * padding - size + 1) - padding;
+    int left = rng.nextInt(moves.width() + 2 * padding - size + 1) - padding;
+    moves.crop(top, left, size, size, mode);
   }
 
   @Override

@@ -85,7 +85,7 @@ class OpsTest {
   void rotateByZeroIsIdentity(Interpolation mode) {
     FloatSample s = sample(3, 5, 7);
     float[] before = s.array().clone();
-    new Rotate(0, 0, 0f, mode).apply(s, rng(3));
+    Rotate.of(0, 0, 0f, mode).apply(s, rng(3));
     assertThat(java.util.Arrays.copyOf(s.array(), s.size()))
         .containsExactly(java.util.Arrays.copyOf(before, s.size()));
   }
@@ -95,7 +95,7 @@ class OpsTest {
   void rotateBy90IsAnExactCounterClockwisePermutation(Interpolation mode) {
     int n = 5;
     FloatSample s = sample(2, n, n);
-    new Rotate(90, 90, -1f, mode).apply(s, rng(3));
+    Rotate.of(90, 90, -1f, mode).apply(s, rng(3));
     // Counter-clockwise: the right column becomes the top row.
     for (int c = 0; c < 2; c++) {
       for (int y = 0; y < n; y++) {
@@ -111,7 +111,7 @@ class OpsTest {
   void rotateByMinus90IsAnExactClockwisePermutation(Interpolation mode) {
     int n = 4;
     FloatSample s = sample(1, n, n);
-    new Rotate(-90, -90, -1f, mode).apply(s, rng(3));
+    Rotate.of(-90, -90, -1f, mode).apply(s, rng(3));
     for (int y = 0; y < n; y++) {
       for (int x = 0; x < n; x++) {
         assertThat(s.get(0, y, x)).isEqualTo(1 + (n - 1 - x) * 10 + y);
@@ -123,7 +123,7 @@ class OpsTest {
   @EnumSource(Interpolation.class)
   void rotateFillsCornersThatComeFromOutside(Interpolation mode) {
     FloatSample s = sample(1, 9, 9);
-    new Rotate(45, 45, -7f, mode).apply(s, rng(3));
+    Rotate.of(45, 45, -7f, mode).apply(s, rng(3));
     assertThat(s.get(0, 0, 0)).isEqualTo(-7f);
     assertThat(s.get(0, 4, 4)).isEqualTo(45f, within(1e-4f)); // the centre stays
   }
@@ -137,7 +137,7 @@ class OpsTest {
     for (double degrees : new double[] {7.5, -13, 33, 160}) {
       FloatSample s = sample(c, h, w);
       float[] before = java.util.Arrays.copyOf(s.array(), s.size());
-      new Rotate(degrees, degrees, fill, Interpolation.NEAREST).apply(s, rng(3));
+      Rotate.of(degrees, degrees, fill, Interpolation.NEAREST).apply(s, rng(3));
       double cos = Math.cos(Math.toRadians(degrees));
       double sin = Math.sin(Math.toRadians(degrees));
       double cx = (w - 1) / 2.0;
@@ -175,7 +175,7 @@ class OpsTest {
         s.set(0, y, x, x);
       }
     }
-    new Rotate(degrees, degrees, 0f, Interpolation.BILINEAR).apply(s, rng(3));
+    Rotate.of(degrees, degrees, 0f, Interpolation.BILINEAR).apply(s, rng(3));
     double cos = Math.cos(Math.toRadians(degrees));
     double sin = Math.sin(Math.toRadians(degrees));
     for (int y = 3; y <= 5; y++) {

@@ -1,0 +1,399 @@
+package dev.memflux.augment;
+
+import java.util.Arrays;
+
+/**
+ * Composes the {@link PixelMove}s that follow each other on a sample (flips, crops, a nearest
+ * rotation) into one map from output pixels to source pixels, then resamples the sample in a single
+ * pass: a flip and a rotation cost one pass, not two. Every move maps whole pixel coordinates, so
+ * the composition is exact: the result equals the moves applied one after another.
+ *
+ * <p>The map is a column and a row table before the rotation, the rotation, and a column and a row
+ * table after it. Flips and zero-padded crops keep each table an arithmetic run ({@code start +- i}
+ * over one span of valid entries), which lets the rotation step through source offsets directly.
+ * What does not fit (a second rotation, a reflect-padded crop on a rotation's side, a fill value
+ * other than the one in use) first applies what was composed so far. A per-worker scratch: reused
+ * for every sample, it allocates nothing in steady state.
+ */
+final class Resampler {
+
+  /** Marks a table entry whose pixels take the fill value. */
+  private static final int OUTSIDE = -1;
+
+  private final Axes before = new Axes();
+  private final Axes after = new Axes();
+  private final Run run = new Run();
+  private FloatSample sample;
+  private boolean moved;
+  private boolean fills;
+  private float fill;
+
+  // The rotation of the image `before` makes: per rotated row the source point of column 0 in
+  // 32.32 fixed point (+ 0.5, so a shift rounds to nearest), and its step per column.
+  private boolean rotated;
+  private long[] originX = new long[0];
+  private long[] originY = new long[0];
+  private long stepX;
+  private long stepY;
+  private int[] index = new int[0];
+
+  /** Starts an identity composition on the sample's current geometry. */
+  void start(FloatSample s) {
+    sample = s;
+    moved = false;
+    fills = false;
+    rotated = false;
+    before.identity(s.width(), s.height());
+  }
+
+  /** Width of the image the moves composed so far make. */
+  int width() {
+    return current().width;
+  }
+
+  /** Height of the image the moves composed so far make. */
+  int height() {
+    return current().height;
+  }
+
+  void flipColumns() {
+    current().flipColumns();
+    moved = true;
+  }
+
+  void flipRows() {
+    current().flipRows();
+    moved = true;
+  }
+
+  /**
+   * Crops the {@code height x width} window at ({@code top}, {@code left}) of the current image; it
+   * may reach outside the image by less than the image's size, where it reads 0 or mirrors.
+   */
+  void crop(int top, int left, int height, int width, Padding padding) {
+    Axes axes = current();
+    boolean outside =
+        top < 0 || left < 0 || top + height > axes.height || left + width > axes.width;
+    if (outside && padding == Padding.ZERO) {
+      fillWith(0f);
+    } else if (outside && fills) {
+      // Mirroring must copy filled pixels as values, and the rotated pass needs runs, which a
+      // mirrored border is not: apply first, then mirror an image without fill.
+      applyAndRestart();
+    }
+    current().crop(top, left, height, width, outside && padding == Padding.REFLECT);
+    moved = true;
+  }
+
+  /** Rotates the current image about its centre; {@code cos} and {@code sin} of the angle. */
+  void rotate(double cos, double sin, float fill) {
+    if (rotated || !before.runs) {
+      applyAndRestart();
+    }
+    fillWith(fill);
+    int w = before.width;
+    int h = before.height;
+    if (originX.length < h) {
+      originX = new long[h];
+      originY = new long[h];
+    }
+    double cx = (w - 1) / 2.0;
+    double cy = (h - 1) / 2.0;
+    for (int y = 0; y < h; y++) {
+      double dy = y - cy;
+      originX[y] = fixed(cx - cx * cos - dy * sin + 0.5);
+      originY[y] = fixed(cy - cx * sin + dy * cos + 0.5);
+    }
+    // Fixed-point steps make a shift floor the coordinates, several times cheaper than converting
+    // a double, and keep right angles exact (every step is then 0 or +-1).
+    stepX = fixed(cos);
+    stepY = fixed(sin);
+    after.identity(w, h);
+    rotated = true;
+    moved = true;
+  }
+
+  /** Resamples the sample through the composed map, unless it is the identity. */
+  void finish() {
+    if (!moved) {
+      return;
+    }
+    if (rotated) {
+      resampleRotated();
+    } else {
+      resampleStraight();
+    }
+    sample.swap(height(), width());
+    moved = false;
+  }
+
+  /**
+   * Without rotation every output row reads one source row through the same column table: a crop or
+   * a vertical flip then copies rows whole, a horizontal flip gathers them.
+   */
+  private void resampleStraight() {
+    int w = before.width;
+    int[] cols = before.cols;
+    run.of(cols, w);
+    boolean ascending = run.runs && run.step == 1;
+    int first = run.first;
+    int end = run.end;
+    float[] src = sample.array();
+    float[] dst = sample.spare();
+    int srcWidth = sample.width();
+    int srcPlane = sample.height() * srcWidth;
+    int outPlane = before.height * w;
+    for (int y = 0; y < before.height; y++) {
+      int r = before.rows[y];
+      for (int c = 0; c < sample.channels(); c++) {
+        int row = c * outPlane + y * w;
+        if (r == OUTSIDE || first >= end) {
+          Arrays.fill(dst, row, row + w, fill);
+          continue;
+        }
+        int in = c * srcPlane + r * srcWidth;
+        Arrays.fill(dst, row, row + first, fill);
+        if (ascending) {
+          System.arraycopy(src, in + cols[first], dst, row + first, end - first);
+        } else {
+          for (int x = first; x < end; x++) {
+            dst[row + x] = src[in + cols[x]];
+          }
+        }
+        Arrays.fill(dst, row + end, row + w, fill);
+      }
+    }
+  }
+
+  /**
+   * Per output row, steps through the rotation to each pixel's source offset, then copies plane by
+   * plane: the offsets are computed once for all channels and the copy loop is tight.
+   */
+  private void resampleRotated() {
+    int w = after.width;
+    if (index.length < w) {
+      index = new int[w];
+    }
+    int[] idx = index;
+    // The tables before the rotation are runs: a rotated pixel (x1, y1) is inside when it lies in
+    // their spans, and its source offset is linear in x1 and y1.
+    run.of(before.cols, before.width);
+    assert run.runs;
+    int loX = run.first;
+    int hiX = run.end;
+    int offset = run.start - run.step * run.first;
+    int strideX = run.step;
+    run.of(before.rows, before.height);
+    assert run.runs;
+    int loY = run.first;
+    int hiY = run.end;
+    int srcWidth = sample.width();
+    offset += (run.start - run.step * run.first) * srcWidth;
+    int strideY = run.step * srcWidth;
+    // The column table after it is a run too: along an output row the rotated column steps by +-1.
+    run.of(after.cols, w);
+    assert run.runs;
+    int colFirst = run.first;
+    int colEnd = run.end;
+    long colStart = run.start;
+    long dx = run.step * stepX;
+    long dy = run.step * stepY;
+    float[] src = sample.array();
+    float[] dst = sample.spare();
+    int channels = sample.channels();
+    int srcPlane = sample.height() * srcWidth;
+    int outPlane = after.height * w;
+    for (int y = 0; y < after.height; y++) {
+      int r = after.rows[y];
+      int first = w;
+      int end = 0;
+      if (r != OUTSIDE) {
+        long sx = originX[r] + colStart * stepX;
+        long sy = originY[r] + colStart * stepY;
+        // Both coordinates are linear along the row, so the inside pixels form one span, found
+        // exactly in fixed point; the loop over it then needs no test.
+        int n = colEnd - colFirst;
+        long from = Math.max(0, Math.max(firstStep(sx, dx, loX, hiX), firstStep(sy, dy, loY, hiY)));
+        long to = Math.min(n, Math.min(endStep(sx, dx, loX, hiX), endStep(sy, dy, loY, hiY)));
+        if (from < to) {
+          first = colFirst + (int) from;
+          end = colFirst + (int) to;
+          sx += from * dx;
+          sy += from * dy;
+          for (int x = first; x < end; x++, sx += dx, sy += dy) {
+            idx[x] = offset + (int) (sy >> 32) * strideY + (int) (sx >> 32) * strideX;
+          }
+        }
+      }
+      for (int c = 0, in = 0; c < channels; c++, in += srcPlane) {
+        int row = c * outPlane + y * w;
+        if (first >= end) {
+          Arrays.fill(dst, row, row + w, fill);
+          continue;
+        }
+        Arrays.fill(dst, row, row + first, fill);
+        for (int x = first; x < end; x++) {
+          dst[row + x] = src[in + idx[x]];
+        }
+        Arrays.fill(dst, row + end, row + w, fill);
+      }
+    }
+  }
+
+  /**
+   * The first step {@code k} at which the fixed-point coordinate {@code s + k * d}, floored, lies
+   * in [lo, hi) (or from which on it would, were it not for the other bound); with {@link #endStep}
+   * it gives the steps that stay inside, exactly.
+   */
+  private static long firstStep(long s, long d, int lo, int hi) {
+    long low = (long) lo << 32;
+    long high = ((long) hi << 32) - 1;
+    if (d == 0) {
+      return s >= low && s <= high ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+    return ceilDiv((d > 0 ? low : high) - s, d);
+  }
+
+  /** One past the last step {@code k} at which the coordinate lies in [lo, hi); see firstStep. */
+  private static long endStep(long s, long d, int lo, int hi) {
+    long low = (long) lo << 32;
+    long high = ((long) hi << 32) - 1;
+    if (d == 0) {
+      return s >= low && s <= high ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+    return Math.floorDiv((d > 0 ? high : low) - s, d) + 1;
+  }
+
+  private static long ceilDiv(long x, long y) {
+    return -Math.floorDiv(-x, y);
+  }
+
+  /** Makes {@code value} the fill, first applying what was composed if it filled otherwise. */
+  private void fillWith(float value) {
+    if (fills && Float.floatToRawIntBits(fill) != Float.floatToRawIntBits(value)) {
+      applyAndRestart();
+    }
+    fills = true;
+    fill = value;
+  }
+
+  private void applyAndRestart() {
+    finish();
+    start(sample);
+  }
+
+  private Axes current() {
+    return rotated ? after : before;
+  }
+
+  private static long fixed(double v) {
+    return Math.round(v * 0x1p32);
+  }
+
+  /**
+   * A column and a row table from one image to an earlier one: entry {@code i} is the earlier
+   * column or row that pixel column or row {@code i} reads, or {@link #OUTSIDE}. The valid entries
+   * of a table always form one span (crops and flips of a span are spans).
+   */
+  private static final class Axes {
+
+    int[] cols = new int[0];
+    int[] rows = new int[0];
+    int width;
+    int height;
+
+    /** False once a mirrored border made a table other than a {@link Run}. */
+    boolean runs;
+
+    private int[] spare = new int[0];
+
+    void identity(int w, int h) {
+      cols = atLeast(cols, w);
+      rows = atLeast(rows, h);
+      for (int x = 0; x < w; x++) {
+        cols[x] = x;
+      }
+      for (int y = 0; y < h; y++) {
+        rows[y] = y;
+      }
+      width = w;
+      height = h;
+      runs = true;
+    }
+
+    void flipColumns() {
+      reverse(cols, width);
+    }
+
+    void flipRows() {
+      reverse(rows, height);
+    }
+
+    void crop(int top, int left, int h, int w, boolean mirror) {
+      int[] newCols = window(cols, width, left, w, mirror, atLeast(spare, w));
+      spare = cols;
+      cols = newCols;
+      int[] newRows = window(rows, height, top, h, mirror, atLeast(spare, h));
+      spare = rows;
+      rows = newRows;
+      width = w;
+      height = h;
+      runs &= !mirror;
+    }
+
+    /** {@code map} seen through a window of {@code size} entries starting at {@code from}. */
+    private static int[] window(int[] map, int n, int from, int size, boolean mirror, int[] out) {
+      for (int i = 0; i < size; i++) {
+        int at = from + i;
+        if (at < 0 || at >= n) {
+          // numpy's reflect: -1 maps to 1 and n to n - 2 (the overshoot is below n).
+          at = mirror ? (at < 0 ? -at : 2 * (n - 1) - at) : OUTSIDE;
+        }
+        out[i] = at == OUTSIDE ? OUTSIDE : map[at];
+      }
+      return out;
+    }
+
+    private static void reverse(int[] a, int n) {
+      for (int i = 0, j = n - 1; i < j; i++, j--) {
+        int t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+      }
+    }
+
+    private static int[] atLeast(int[] a, int n) {
+      return a.length >= n ? a : new int[n];
+    }
+  }
+
+  /**
+   * The valid span [first, end) of a table and, when {@link #runs}, its arithmetic form: entry
+   * {@code first + i} is {@code start + i * step}, step +-1.
+   */
+  private static final class Run {
+
+    int first;
+    int end;
+    int start;
+    int step;
+    boolean runs;
+
+    void of(int[] map, int n) {
+      first = 0;
+      while (first < n && map[first] == OUTSIDE) {
+        first++;
+      }
+      end = n;
+      while (end > first && map[end - 1] == OUTSIDE) {
+        end--;
+      }
+      start = first < end ? map[first] : 0;
+      step = end - first > 1 && map[first + 1] < start ? -1 : 1;
+      runs = true;
+      for (int i = first + 1; i < end && runs; i++) {
+        runs = map[i] == map[i - 1] + step;
+      }
+    }
+  }
+}
