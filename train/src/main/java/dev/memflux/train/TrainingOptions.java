@@ -97,7 +97,7 @@ public final class TrainingOptions {
     private String checkpointName = "model";
     private long checkpointEvery;
     private List<StageMeter> stageMeters = List.of();
-    private int batchesAhead = 4;
+    private int batchesAhead = 8;
     private Duration sampleInterval = Duration.ofMillis(250);
 
     private Builder() {}
@@ -183,8 +183,11 @@ public final class TrainingOptions {
 
     /**
      * Converted batches waiting for the training thread, at most, and converted ahead by the tensor
-     * stage; default 4 (with 2, short steps waited for data more: an MLP's data wait went from 3.4%
-     * to 5.5% in {@code memflux train --model mlp --epochs 3}).
+     * stage; default 8. The training thread refills this queue when three quarters of it are used,
+     * and each refill wakes the conversion thread, which costs the training thread 25-80 µs on a
+     * VM: with 8 that happens every 6 steps. For 2 ms MLP steps the data wait fell from 1.3-2.1%
+     * with 4 to 0.9-1.3% with 8 ({@code memflux bench --only train}). On a GPU the converted
+     * batches sit in device memory: lower this for very large batches.
      */
     public Builder batchesAhead(int batchesAhead) {
       if (batchesAhead < 1) {
