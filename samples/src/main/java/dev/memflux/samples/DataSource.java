@@ -13,7 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Stream;
 
 /**
  * Resolves the {@code --data auto|DIR} option of {@code train} to four .npy arrays, images and
@@ -278,21 +277,8 @@ public final class DataSource {
             "cannot rename " + tmp + " to " + entry + " atomically; choose another cache dir", e);
       }
     } finally {
-      deleteTree(tmp);
+      FileTrees.delete(tmp);
     }
-  }
-
-  /** Removes a temporary entry: a directory of plain files, or nothing once it was moved. */
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        Files.deleteIfExists(f);
-      }
-    }
-    Files.deleteIfExists(dir);
   }
 
   /**

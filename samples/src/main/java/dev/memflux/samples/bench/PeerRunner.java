@@ -1,5 +1,6 @@
 package dev.memflux.samples.bench;
 
+import dev.memflux.samples.FileTrees;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
@@ -13,7 +14,8 @@ import java.util.Optional;
 /**
  * Runs the peer baseline, PyTorch's {@code DataLoader} over {@code np.memmap} ({@code run_all.sh
  * --quick --json FILE} with {@code PEER_DATA} set to the bench's data directory), on the same
- * files, and reads back its rows. Its console output goes to a log file beside the data.
+ * files, and reads back its rows and its measure of the machine's gather ({@link PeerLimits}). Its
+ * console output goes to a log file beside the data.
  */
 public final class PeerRunner {
 
@@ -70,6 +72,7 @@ public final class PeerRunner {
    */
   public List<Result> run(Path dataDir, PrintStream log) throws IOException, InterruptedException {
     Path json = Files.createTempFile("memflux-peer-", ".json");
+    Path resultsDir = Files.createTempDirectory("memflux-peer-results-");
     Path output = dataDir.resolve("peer.log");
     try {
       ProcessBuilder pb =
@@ -77,6 +80,7 @@ public final class PeerRunner {
               .redirectErrorStream(true)
               .redirectOutput(output.toFile());
       pb.environment().put("PEER_DATA", dataDir.toAbsolutePath().toString());
+      pb.environment().put("PEER_RESULTS", resultsDir.toString());
       log.printf("bench: running the peer %s (output in %s)%n", script, output);
       int status = waitFor(pb.start());
       if (status == NOT_INSTALLED) {
@@ -90,9 +94,12 @@ public final class PeerRunner {
         throw new IOException(
             "the peer " + script + " failed with status " + status + "; see " + output);
       }
-      return ResultsJson.read(json);
+      List<Result> rows = new ArrayList<>(ResultsJson.read(json));
+      rows.addAll(PeerLimits.gatherRows(resultsDir));
+      return rows;
     } finally {
       Files.deleteIfExists(json);
+      FileTrees.delete(resultsDir);
     }
   }
 

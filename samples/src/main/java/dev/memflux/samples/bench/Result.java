@@ -8,7 +8,7 @@ import java.util.Objects;
  * @param stage {@code limit}, {@code loader}, {@code augment}, {@code train} (the peer adds {@code
  *     normalize})
  * @param impl {@code memcpy}, {@code seqread}, {@code memflux}, {@code peer-dataloader}, {@code
- *     peer-batched}, {@code djl} or {@code preloaded}
+ *     peer-batched}, {@code djl}, {@code preloaded}, or {@code gather} (the peer's native gather)
  * @param variant what distinguishes rows of the same stage and impl ({@code mmap-fresh}, {@code
  *     mlp}, {@code sample+aug}, ...), or {@code ""}
  * @param dataset {@code fmnist-u8}, {@code images-f32}, or null for the memory copy

@@ -9,7 +9,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * Renders the results as a plain-text table, memflux and peer rows together, with the ratios that
- * judge memflux: a loader's bandwidth against the memory copy with as many threads; a loader or
+ * judge memflux: a loader's bandwidth against the memory copy with as many threads, and a shuffled
+ * loader's rate against the peer's native gather of the same rows (when the peer ran); a loader or
  * augmentation row's samples/s against the best peer per-sample DataLoader configuration and the
  * best batched one on the same data set, stage and order; a training row's samples/s against
  * training from preloaded NDArrays.
@@ -17,7 +18,7 @@ import java.util.function.ToDoubleFunction;
 final class ResultTable {
 
   private static final String FORMAT =
-      "%-7s %-15s %-19s %-10s %-4s %3s %12s %7s %6s %7s %8s %8s %8s %6s%n";
+      "%-7s %-15s %-19s %-10s %-4s %3s %12s %7s %6s %7s %7s %8s %8s %8s %6s%n";
 
   private final List<Result> results;
 
@@ -42,11 +43,12 @@ final class ResultTable {
             "GB/s",
             "spread",
             "/memcpy",
+            "/gather",
             "/peer-ps",
             "/peer-bt",
             "/preload",
             "wait%"));
-    out.append("-".repeat(133)).append('\n');
+    out.append("-".repeat(141)).append('\n');
     for (Result r : results) {
       out.append(
           String.format(
@@ -66,6 +68,7 @@ final class ResultTable {
                   ? "-"
                   : String.format(Locale.ROOT, "%.0f%%", 100 * r.spread()),
               ratio(vsMemcpy(r)),
+              ratio(vsGather(r)),
               ratio(vsPeer(r, "peer-dataloader")),
               ratio(vsPeer(r, "peer-batched")),
               ratio(vsPreloaded(r)),
@@ -73,6 +76,7 @@ final class ResultTable {
     }
     out.append(
         "GB/s counts source bytes of the images (1 GB = 1e9 B); ratios are memflux / reference;"
+            + " /gather: against numpy's gather of the same rows (the peer's limits.py, mapped);"
             + " /peer-ps and /peer-bt: best peer per-sample and batched configuration.\n");
     return out.toString();
   }
@@ -98,6 +102,22 @@ final class ResultTable {
     return divide(
         r.gbPerSec(),
         best(c -> c.impl().equals("memcpy") && c.threads() == r.threads(), Result::gbPerSec));
+  }
+
+  /** A shuffled loader row against the native gather of its data set with as many threads. */
+  private OptionalDouble vsGather(Result r) {
+    if (!memflux(r, "loader") || !r.shuffle()) {
+      return OptionalDouble.empty();
+    }
+    return divide(
+        r.samplesPerSec(),
+        best(
+            g ->
+                g.impl().equals("gather")
+                    && g.variant().endsWith(" mapped")
+                    && g.threads() == r.threads()
+                    && Objects.equals(g.dataset(), r.dataset()),
+            Result::samplesPerSec));
   }
 
   private OptionalDouble vsPeer(Result r, String impl) {
