@@ -7,7 +7,7 @@ package dev.memflux.augment;
 final class BilinearRotate extends Rotate {
 
   BilinearRotate(double minDegrees, double maxDegrees, float fill) {
-    super(minDegrees, maxDegrees, fill);
+    super(minDegrees, maxDegrees, fill, Interpolation.BILINEAR);
   }
 
   @Override
@@ -72,17 +72,12 @@ final class BilinearRotate extends Rotate {
     if (weight == 0) {
       return 0;
     }
-    return weight * (x >= 0 && y >= 0 && x < w && y < h ? src[base + y * w + x] : fill);
+    return weight * (x >= 0 && y >= 0 && x < w && y < h ? src[base + y * w + x] : fill());
   }
 
   /** Math.floor for the range of pixel coordinates, without its slower general path. */
   private static int floor(double v) {
     int i = (int) v;
     return v < i ? i - 1 : i;
-  }
-
-  @Override
-  Interpolation interpolation() {
-    return Interpolation.BILINEAR;
   }
 }

@@ -6,6 +6,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.StringJoiner;
 
 /**
  * How one field of a batch is augmented: its checked geometry before and after, the ops that apply
@@ -173,32 +174,45 @@ final class FieldPlan {
     read(src, pos * inRowBytes, s, w);
     // Consecutive pixel moves are composed and resampled once, when a different op or the end
     // comes; each still draws from its own generator, so the result is as if applied one by one.
-    Resampler moves = s.resampler();
-    boolean composing = false;
+    Resampler moves = w.resampler;
+    int firstMove = -1; // of the moves being composed, or -1
     for (int k = 0; k < ops.length; k++) {
+      if (!(ops[k] instanceof PixelMove) && firstMove >= 0) {
+        resample(moves, firstMove, k, id, epoch);
+        firstMove = -1;
+      }
       w.rng.reset(Rng.seedFor(seed, epoch, id, opIndices[k]));
       try {
         if (ops[k] instanceof PixelMove move) {
-          if (!composing) {
+          if (firstMove < 0) {
             moves.start(s);
-            composing = true;
+            firstMove = k;
           }
           move.compose(moves, w.rng);
         } else {
-          if (composing) {
-            moves.finish();
-            composing = false;
-          }
           ops[k].apply(s, w.rng);
         }
       } catch (RuntimeException e) {
         throw new AugmentException(ops[k].toString(), id, epoch, field, e);
       }
     }
-    if (composing) {
-      moves.finish();
+    if (firstMove >= 0) {
+      resample(moves, firstMove, ops.length, id, epoch);
     }
     write(s, dst, pos * outRowBytes, w);
+  }
+
+  /** Applies the composed moves ops[from, to); a failure names them all. */
+  private void resample(Resampler moves, int from, int to, long id, long epoch) {
+    try {
+      moves.finish();
+    } catch (RuntimeException e) {
+      StringJoiner names = new StringJoiner(" + ");
+      for (int k = from; k < to; k++) {
+        names.add(ops[k].toString());
+      }
+      throw new AugmentException(names.toString(), id, epoch, field, e);
+    }
   }
 
   /** A field's buffer, with a float view made once per worker task for bulk float32 copies. */

@@ -11,7 +11,6 @@ public final class FloatSample {
 
   private float[] data = new float[0];
   private float[] spare = new float[0];
-  private final Resampler resampler = new Resampler();
   private int channels;
   private int height;
   private int width;
@@ -97,11 +96,6 @@ public final class FloatSample {
   /** A second scratch of the same capacity, for ops that cannot work in place. */
   float[] spare() {
     return spare;
-  }
-
-  /** The per-worker composer of pixel moves. */
-  Resampler resampler() {
-    return resampler;
   }
 
   /** Makes the spare, into which an op wrote planes of {@code height x width}, the sample. */

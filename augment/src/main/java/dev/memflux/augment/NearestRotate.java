@@ -7,17 +7,12 @@ package dev.memflux.augment;
 final class NearestRotate extends Rotate implements PixelMove {
 
   NearestRotate(double minDegrees, double maxDegrees, float fill) {
-    super(minDegrees, maxDegrees, fill);
+    super(minDegrees, maxDegrees, fill, Interpolation.NEAREST);
   }
 
   @Override
   public void compose(Resampler moves, Rng rng) {
     double radians = angle(rng);
-    moves.rotate(snap(Math.cos(radians)), snap(Math.sin(radians)), fill);
-  }
-
-  @Override
-  Interpolation interpolation() {
-    return Interpolation.NEAREST;
+    moves.rotate(snap(Math.cos(radians)), snap(Math.sin(radians)), fill());
   }
 }

@@ -10,10 +10,10 @@ interface PixelMove extends ImageOp {
   /** Draws this sample's move from {@code rng} and composes it onto {@code moves}. */
   void compose(Resampler moves, Rng rng);
 
-  /** Applied alone: a composition of one move. */
+  /** Applied alone (the stage composes instead): a composition of one move. */
   @Override
   default void apply(FloatSample s, Rng rng) {
-    Resampler moves = s.resampler();
+    Resampler moves = new Resampler();
     moves.start(s);
     compose(moves, rng);
     moves.finish();

@@ -9,11 +9,14 @@ import java.util.Arrays;
  * the composition is exact: the result equals the moves applied one after another.
  *
  * <p>The map is a column and a row table before the rotation, the rotation, and a column and a row
- * table after it. Flips and zero-padded crops keep each table an arithmetic run ({@code start +- i}
- * over one span of valid entries), which lets the rotation step through source offsets directly.
- * What does not fit (a second rotation, a reflect-padded crop on a rotation's side, a fill value
- * other than the one in use) first applies what was composed so far. A per-worker scratch: reused
- * for every sample, it allocates nothing in steady state.
+ * table after it. The valid entries of a table (those not taking the fill) always form one span,
+ * and flips and zero-padded crops keep a table arithmetic ({@code value +- i} over that span),
+ * which lets the rotation step through source offsets directly. Three things first apply what was
+ * composed so far: a rotation when a rotation or a mirrored border is already composed; a crop that
+ * mirrors while a fill is in use; a fill value other than the one in use.
+ *
+ * <p>Use: {@link #start}, then the moves, then {@link #finish}; {@code start} again before the next
+ * composition. A per-worker scratch: reused for every sample, it allocates nothing in steady state.
  */
 final class Resampler {
 
@@ -28,8 +31,9 @@ final class Resampler {
   private boolean fills;
   private float fill;
 
-  // The rotation of the image `before` makes: per rotated row the source point of column 0 in
-  // 32.32 fixed point (+ 0.5, so a shift rounds to nearest), and its step per column.
+  // The rotation of the image the `before` tables produce: per output row of the rotation, the
+  // point its column 0 reads, in 32.32 fixed point (+ 0.5, so a shift rounds to nearest), and the
+  // step of that point per column.
   private boolean rotated;
   private long[] originX = new long[0];
   private long[] originY = new long[0];
@@ -67,8 +71,9 @@ final class Resampler {
   }
 
   /**
-   * Crops the {@code height x width} window at ({@code top}, {@code left}) of the current image; it
-   * may reach outside the image by less than the image's size, where it reads 0 or mirrors.
+   * Crops the {@code height x width} window at ({@code top}, {@code left}) of the current image.
+   * Where it reaches outside the image it reads 0, or mirrors for {@link Padding#REFLECT}, which
+   * needs the overshoot to be below the image's size.
    */
   void crop(int top, int left, int height, int width, Padding padding) {
     Axes axes = current();
@@ -77,20 +82,23 @@ final class Resampler {
     if (outside && padding == Padding.ZERO) {
       fillWith(0f);
     } else if (outside && fills) {
-      // Mirroring must copy filled pixels as values, and the rotated pass needs runs, which a
-      // mirrored border is not: apply first, then mirror an image without fill.
+      // Mirrored fill entries would split a table's valid entries into several spans, and a
+      // rotation's tables must stay arithmetic: apply first, then mirror an image without fill.
       applyAndRestart();
     }
     current().crop(top, left, height, width, outside && padding == Padding.REFLECT);
     moved = true;
   }
 
-  /** Rotates the current image about its centre; {@code cos} and {@code sin} of the angle. */
-  void rotate(double cos, double sin, float fill) {
-    if (rotated || !before.runs) {
+  /**
+   * Rotates the current image about its centre by the angle of cosine {@code cos} and sine {@code
+   * sin}, pixels from outside taking {@code outsideValue}.
+   */
+  void rotate(double cos, double sin, float outsideValue) {
+    if (rotated || before.mirrored) {
       applyAndRestart();
     }
-    fillWith(fill);
+    fillWith(outsideValue);
     int w = before.width;
     int h = before.height;
     if (originX.length < h) {
@@ -113,7 +121,7 @@ final class Resampler {
     moved = true;
   }
 
-  /** Resamples the sample through the composed map, unless it is the identity. */
+  /** Resamples the sample through the composed map, unless no move changed anything. */
   void finish() {
     if (!moved) {
       return;
@@ -134,8 +142,8 @@ final class Resampler {
   private void resampleStraight() {
     int w = before.width;
     int[] cols = before.cols;
-    run.of(cols, w);
-    boolean ascending = run.runs && run.step == 1;
+    run.measure(cols, w);
+    boolean ascending = run.arithmetic && run.step == 1;
     int first = run.first;
     int end = run.end;
     float[] src = sample.array();
@@ -175,27 +183,28 @@ final class Resampler {
       index = new int[w];
     }
     int[] idx = index;
-    // The tables before the rotation are runs: a rotated pixel (x1, y1) is inside when it lies in
-    // their spans, and its source offset is linear in x1 and y1.
-    run.of(before.cols, before.width);
-    assert run.runs;
+    // The tables before the rotation are arithmetic: a point (x1, y1) of the image being rotated
+    // reads the source when it lies in their spans, at an offset linear in x1 and y1.
+    run.measure(before.cols, before.width);
+    assert run.arithmetic;
     int loX = run.first;
     int hiX = run.end;
-    int offset = run.start - run.step * run.first;
+    int offset = run.firstValue - run.step * run.first;
     int strideX = run.step;
-    run.of(before.rows, before.height);
-    assert run.runs;
+    run.measure(before.rows, before.height);
+    assert run.arithmetic;
     int loY = run.first;
     int hiY = run.end;
     int srcWidth = sample.width();
-    offset += (run.start - run.step * run.first) * srcWidth;
+    offset += (run.firstValue - run.step * run.first) * srcWidth;
     int strideY = run.step * srcWidth;
-    // The column table after it is a run too: along an output row the rotated column steps by +-1.
-    run.of(after.cols, w);
-    assert run.runs;
+    // The column table after it is arithmetic too: along an output row the rotated column steps
+    // by +-1.
+    run.measure(after.cols, w);
+    assert run.arithmetic;
     int colFirst = run.first;
     int colEnd = run.end;
-    long colStart = run.start;
+    long colStart = run.firstValue;
     long dx = run.step * stepX;
     long dy = run.step * stepY;
     float[] src = sample.array();
@@ -241,9 +250,10 @@ final class Resampler {
   }
 
   /**
-   * The first step {@code k} at which the fixed-point coordinate {@code s + k * d}, floored, lies
-   * in [lo, hi) (or from which on it would, were it not for the other bound); with {@link #endStep}
-   * it gives the steps that stay inside, exactly.
+   * For the fixed-point coordinate {@code c(k) = floor((s + k * d) / 2^32)}, linear in the step
+   * {@code k}: the smallest k from which on c(k) stays in the bound it moves towards ({@code >= lo}
+   * when d > 0, {@code < hi} when d < 0); MIN_VALUE or MAX_VALUE when d == 0 (always inside,
+   * never). With {@link #endStep} it gives exactly the steps at which c(k) lies in [lo, hi).
    */
   private static long firstStep(long s, long d, int lo, int hi) {
     long low = (long) lo << 32;
@@ -254,7 +264,7 @@ final class Resampler {
     return ceilDiv((d > 0 ? low : high) - s, d);
   }
 
-  /** One past the last step {@code k} at which the coordinate lies in [lo, hi); see firstStep. */
+  /** One past the largest k at which c(k) is still inside the bound it moves away from. */
   private static long endStep(long s, long d, int lo, int hi) {
     long low = (long) lo << 32;
     long high = ((long) hi << 32) - 1;
@@ -264,6 +274,7 @@ final class Resampler {
     return Math.floorDiv((d > 0 ? high : low) - s, d) + 1;
   }
 
+  /** Math.ceilDiv arrived in Java 18. */
   private static long ceilDiv(long x, long y) {
     return -Math.floorDiv(-x, y);
   }
@@ -302,8 +313,8 @@ final class Resampler {
     int width;
     int height;
 
-    /** False once a mirrored border made a table other than a {@link Run}. */
-    boolean runs;
+    /** True once a crop mirrored a border: the tables may then not be arithmetic. */
+    boolean mirrored;
 
     private int[] spare = new int[0];
 
@@ -318,7 +329,7 @@ final class Resampler {
       }
       width = w;
       height = h;
-      runs = true;
+      mirrored = false;
     }
 
     void flipColumns() {
@@ -338,7 +349,7 @@ final class Resampler {
       rows = newRows;
       width = w;
       height = h;
-      runs &= !mirror;
+      mirrored |= mirror;
     }
 
     /** {@code map} seen through a window of {@code size} entries starting at {@code from}. */
@@ -348,6 +359,7 @@ final class Resampler {
         if (at < 0 || at >= n) {
           // numpy's reflect: -1 maps to 1 and n to n - 2 (the overshoot is below n).
           at = mirror ? (at < 0 ? -at : 2 * (n - 1) - at) : OUTSIDE;
+          assert at == OUTSIDE || at >= 0 && at < n;
         }
         out[i] = at == OUTSIDE ? OUTSIDE : map[at];
       }
@@ -368,18 +380,19 @@ final class Resampler {
   }
 
   /**
-   * The valid span [first, end) of a table and, when {@link #runs}, its arithmetic form: entry
-   * {@code first + i} is {@code start + i * step}, step +-1.
+   * The valid span [first, end) of a table and whether it is {@link #arithmetic}: entry {@code
+   * first + i} holds {@code firstValue + i * step}, step +-1.
    */
   private static final class Run {
 
     int first;
     int end;
-    int start;
+    int firstValue;
     int step;
-    boolean runs;
+    boolean arithmetic;
 
-    void of(int[] map, int n) {
+    /** Measures the first {@code n} entries of {@code map}. */
+    void measure(int[] map, int n) {
       first = 0;
       while (first < n && map[first] == OUTSIDE) {
         first++;
@@ -388,11 +401,11 @@ final class Resampler {
       while (end > first && map[end - 1] == OUTSIDE) {
         end--;
       }
-      start = first < end ? map[first] : 0;
-      step = end - first > 1 && map[first + 1] < start ? -1 : 1;
-      runs = true;
-      for (int i = first + 1; i < end && runs; i++) {
-        runs = map[i] == map[i - 1] + step;
+      firstValue = first < end ? map[first] : 0;
+      step = end - first > 1 && map[first + 1] < firstValue ? -1 : 1;
+      arithmetic = true;
+      for (int i = first + 1; i < end && arithmetic; i++) {
+        arithmetic = map[i] == map[i - 1] + step;
       }
     }
   }

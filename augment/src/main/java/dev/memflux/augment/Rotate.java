@@ -12,9 +12,10 @@ abstract class Rotate implements ImageOp {
 
   private final double minDegrees;
   private final double maxDegrees;
-  final float fill;
+  private final float fill;
+  private final Interpolation interpolation;
 
-  Rotate(double minDegrees, double maxDegrees, float fill) {
+  Rotate(double minDegrees, double maxDegrees, float fill, Interpolation interpolation) {
     if (!(Double.isFinite(minDegrees) && Double.isFinite(maxDegrees) && minDegrees <= maxDegrees)) {
       throw new IllegalArgumentException(
           "rotate needs finite degrees with min <= max, was ["
@@ -29,6 +30,7 @@ abstract class Rotate implements ImageOp {
     this.minDegrees = minDegrees;
     this.maxDegrees = maxDegrees;
     this.fill = fill;
+    this.interpolation = interpolation;
   }
 
   static Rotate of(double minDegrees, double maxDegrees, float fill, Interpolation interpolation) {
@@ -49,10 +51,13 @@ abstract class Rotate implements ImageOp {
     return Math.abs(v - r) < 1e-12 ? r : v;
   }
 
-  abstract Interpolation interpolation();
+  /** The value of pixels that come from outside the image. */
+  final float fill() {
+    return fill;
+  }
 
   @Override
   public String toString() {
-    return "rotate(" + minDegrees + ", " + maxDegrees + ", " + interpolation() + ")";
+    return "rotate(" + minDegrees + ", " + maxDegrees + ", " + interpolation + ")";
   }
 }
