@@ -106,10 +106,12 @@ public final class BenchRun {
     out.printf(
         Locale.ROOT,
         "memflux sections %.0f s, total %.0f s; each row is the median of its reps (loader,"
-            + " augment: epochs of one long-lived pipeline; train: rounds) after %d warm-up%n",
+            + " augment: epochs of one long-lived pipeline; train: rounds) after %d warm-up"
+            + " (train: %d)%n",
         memfluxSeconds,
         Timing.since(start),
-        settings.warmups());
+        settings.warmups(),
+        settings.trainWarmups());
     if (json != null) {
       ResultsJson.write(json, results);
       out.println("json: " + json.toAbsolutePath());

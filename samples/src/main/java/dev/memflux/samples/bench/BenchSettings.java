@@ -30,6 +30,16 @@ public record BenchSettings(boolean quick, double scale) {
     return 1;
   }
 
+  /**
+   * Untimed training rounds before the timed ones. Training warms up longer than a loader: in quick
+   * runs every way of feeding still ran 10-40% off its later rate in its second round (JIT, the
+   * training thread's malloc arena, PyTorch's caches), and memflux's data wait was 1-3 times its
+   * steady value there.
+   */
+  public int trainWarmups() {
+    return 2;
+  }
+
   /** Samples per loader batch. */
   public int batchSize() {
     return 256;

@@ -34,16 +34,17 @@ import reactor.core.scheduler.Schedulers;
  * executor).
  *
  * <p>Every way trains the same model, initialised from the same seed, on the same file, in rounds
- * of the same number of full batches of the same size ({@code dropLast}); the first round is a
- * warm-up, the figure the median of the rest. A round is one epoch of one shard of the data set
- * ({@code shard(0, k)}, sized by {@link BenchSettings#trainBatches}): memflux trains all rounds in
- * one {@link Training#fit}, on one training thread, as it is used. Only training is timed: for
- * memflux the report's training time (from asking for each batch to finishing its step), for the
- * preloaded loop the loop, for DJL its {@code fit}. Data wait is the share of that time the
- * training thread waited for a batch. PyTorch gets one thread ({@link TorchThreads}), as in {@code
- * memflux train}, and the command line fixes glibc's malloc thresholds first ({@link
- * dev.memflux.samples.NativeHeap}): otherwise whether a training thread's freed tensors are faulted
- * back in every step depends on its malloc arena, and the CNN's rate on it by up to 40%.
+ * of the same number of full batches of the same size ({@code dropLast}); the first rounds are a
+ * warm-up ({@link BenchSettings#trainWarmups()}), the figure the median of the rest. A round is one
+ * epoch of one shard of the data set ({@code shard(0, k)}, sized by {@link
+ * BenchSettings#trainBatches}): memflux trains all rounds in one {@link Training#fit}, on one
+ * training thread, as it is used. Only training is timed: for memflux the report's training time
+ * (from asking for each batch to finishing its step), for the preloaded loop the loop, for DJL its
+ * {@code fit}. Data wait is the share of that time the training thread waited for a batch. PyTorch
+ * gets one thread ({@link TorchThreads}), as in {@code memflux train}, and the command line fixes
+ * glibc's malloc thresholds first ({@link dev.memflux.samples.NativeHeap}): otherwise whether a
+ * training thread's freed tensors are faulted back in every step depends on its malloc arena, and
+ * the CNN's rate on it by up to 40%.
  */
 final class TrainingBench {
 
@@ -90,7 +91,7 @@ final class TrainingBench {
                 .dropLast(true)
                 .shuffle(Shuffle.random(SEED))
                 .shard(0, (int) Math.max(1, x.rows() / perRound))
-                .epochs(settings.warmups() + settings.reps())
+                .epochs(settings.trainWarmups() + settings.reps())
                 .build();
         int batches = (int) loader.batchesPerEpoch();
         results.add(preloaded(kind, batches, loader));
@@ -127,7 +128,7 @@ final class TrainingBench {
             new Timing.Rep(
                 e.samples(), e.samples() * DATA.rowBytes(), e.seconds(), e.dataWaitSeconds());
         logRound("memflux", kind, (int) e.epoch(), batches, r);
-        if (e.epoch() >= settings.warmups()) {
+        if (e.epoch() >= settings.trainWarmups()) {
           timed.add(r);
         }
       }
@@ -232,12 +233,12 @@ final class TrainingBench {
     return copies;
   }
 
-  /** One warm-up round, then the timed rounds; logs every round. */
+  /** The warm-up rounds, then the timed rounds; logs every round. */
   private Timing.Summary measure(String impl, Models.Kind kind, int batches, Timing.Body round)
       throws Exception {
     int[] n = {0};
     return Timing.measure(
-        settings.warmups(),
+        settings.trainWarmups(),
         settings.reps(),
         () -> {
           Timing.Rep r = round.run();
@@ -254,7 +255,7 @@ final class TrainingBench {
         kind.id(),
         impl,
         round,
-        round < settings.warmups() ? " (warm-up)" : "",
+        round < settings.trainWarmups() ? " (warm-up)" : "",
         batches,
         r.samples(),
         r.seconds(),
