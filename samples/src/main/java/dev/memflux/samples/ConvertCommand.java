@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -83,7 +84,8 @@ public final class ConvertCommand implements Callable<Integer> {
       name = "raw",
       mixinStandardHelpOptions = true,
       description =
-          "Convert a headerless C-ordered array (an np.memmap file) to .npy, keeping its dtype.")
+          "Convert a headerless C-ordered array (an np.memmap file), described by --dtype and"
+              + " --shape, to .npy, keeping its dtype.")
   static final class Raw implements Callable<Integer> {
 
     @Spec private CommandSpec spec;
@@ -94,34 +96,16 @@ public final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT.npy", description = ".npy file to write")
     private Path out;
 
-    @Option(
-        names = "--dtype",
-        required = true,
-        paramLabel = "DTYPE",
-        description = "numpy dtype string, e.g. <f4, |u1, >i8")
-    private String dtype;
-
-    @Option(
-        names = "--shape",
-        required = true,
-        split = ",",
-        paramLabel = "D",
-        description = "dimensions, comma-separated, e.g. 1000,3,32,32")
-    private long[] shape;
-
-    @Option(
-        names = "--offset",
-        defaultValue = "0",
-        paramLabel = "BYTES",
-        description = "byte offset of the first element (default: ${DEFAULT-VALUE})")
-    private long offset;
+    @Mixin private RawLayout layout;
 
     @Override
     public Integer call() throws IOException {
-      DType type = DType.parse(dtype);
       checkDistinct(in, out);
+      DType type = layout.type();
+      long[] shape = layout.dimensions();
+      long offset = layout.offset();
       long bytes;
-      try (NpyArray src = NpyArray.openRaw(in, type, shape, offset)) {
+      try (NpyArray src = layout.open(in)) {
         bytes = src.count() * type.itemSize(); // opened to check the shape, offset and size
       }
       // The output keeps the input's dtype and byte order: its data is the same bytes.

@@ -7,9 +7,9 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -48,14 +48,7 @@ public final class InspectCommand implements Callable<Integer> {
   @Option(names = "--raw", description = "FILE is headerless (np.memmap); needs --dtype, --shape")
   private boolean raw;
 
-  @Option(names = "--dtype", paramLabel = "DESCR", description = "raw element type, e.g. <f4, |u1")
-  private String dtype;
-
-  @Option(names = "--shape", paramLabel = "D0,D1,...", description = "raw shape, e.g. 1000,3,32,32")
-  private String shape;
-
-  @Option(names = "--offset", paramLabel = "BYTES", description = "raw data offset (default 0)")
-  private Long offset;
+  @Mixin private RawLayout layout;
 
   /** Prints the summary; errors go to picocli's handlers set up in {@link Main}. */
   @Override
@@ -69,47 +62,13 @@ public final class InspectCommand implements Callable<Integer> {
   }
 
   private NpyArray open() throws IOException {
-    if (!raw) {
-      if (dtype != null || shape != null || offset != null) {
-        throw usage("--dtype, --shape and --offset are for headerless files: add --raw");
-      }
-      return NpyArray.open(file);
+    if (raw) {
+      return layout.open(file);
     }
-    if (dtype == null || shape == null) {
-      throw usage("--raw needs --dtype and --shape");
+    if (layout.given()) {
+      throw usage("--dtype, --shape and --offset are for headerless files: add --raw");
     }
-    DType type;
-    try {
-      type = DType.parse(dtype);
-    } catch (IllegalArgumentException e) {
-      throw usage("invalid --dtype: " + e.getMessage());
-    }
-    long start = offset == null ? 0 : offset;
-    if (start < 0) {
-      throw usage("invalid --offset " + start + ": must be >= 0");
-    }
-    return NpyArray.openRaw(file, type, parseShape(shape), start);
-  }
-
-  private long[] parseShape(String text) {
-    String s = text.strip();
-    if (s.startsWith("(") && s.endsWith(")")) {
-      s = s.substring(1, s.length() - 1);
-    }
-    if (s.isBlank()) {
-      return new long[0];
-    }
-    try {
-      long[] dims =
-          Arrays.stream(s.split(",", -1)).map(String::strip).mapToLong(Long::parseLong).toArray();
-      if (Arrays.stream(dims).anyMatch(d -> d < 0)) {
-        throw new NumberFormatException();
-      }
-      return dims;
-    } catch (NumberFormatException e) {
-      throw usage(
-          "invalid --shape '" + text + "': expected non-negative integers such as 1000,3,32,32");
-    }
+    return NpyArray.open(file);
   }
 
   private ParameterException usage(String message) {

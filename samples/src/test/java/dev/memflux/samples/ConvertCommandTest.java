@@ -192,6 +192,35 @@ class ConvertCommandTest {
   }
 
   @Test
+  void rawTakesTheShapeAsNumpyPrintsItAndNamesMissingOrBadOptions() throws IOException {
+    Path in = write(dir.resolve("d.bin"), new byte[24]);
+    assertThat(run("raw", in.toString(), "--dtype", "<f4", "--shape", "(2, 3)", path("a.npy")))
+        .as(err.toString())
+        .isZero();
+    try (NpyArray a = NpyArray.open(dir.resolve("a.npy"))) {
+      assertThat(a.shape()).containsExactly(2, 3);
+    }
+    String[][] bad = {
+      {"raw", in.toString(), "--shape", "6", path("b.npy")},
+      {"raw", in.toString(), "--dtype", "<f4", "--shape", "2,x", path("b.npy")},
+      {"raw", in.toString(), "--dtype", "<f4", "--shape", "6", "--offset", "-4", path("b.npy")},
+    };
+    String[] messages = {
+      "needs --dtype and --shape", "invalid --shape '2,x'", "invalid --offset -4"
+    };
+    for (int i = 0; i < bad.length; i++) {
+      err.getBuffer().setLength(0);
+      assertThat(run(bad[i])).isEqualTo(2);
+      assertThat(err.toString()).hasLineCount(1).contains(messages[i]);
+    }
+    assertThat(dir.resolve("b.npy")).doesNotExist();
+  }
+
+  private String path(String name) {
+    return dir.resolve(name).toString();
+  }
+
+  @Test
   void channelsOnLabelsIsStatus2() throws IOException {
     Path in = write(dir.resolve("y"), IdxFixtures.labels(3));
     int status = run("idx", in.toString(), dir.resolve("y.npy").toString(), "--channels");

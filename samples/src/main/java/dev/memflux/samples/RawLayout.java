@@ -1,0 +1,104 @@
+package dev.memflux.samples;
+
+import dev.memflux.core.DType;
+import dev.memflux.core.NpyArray;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The options describing a headerless array file (an {@code np.memmap}): {@code --dtype}, {@code
+ * --shape} and {@code --offset}, shared by the commands that read one. Mistakes are usage errors
+ * naming the option and the value.
+ */
+final class RawLayout {
+
+  @Spec(Spec.Target.MIXEE)
+  private CommandSpec spec;
+
+  @Option(
+      names = "--dtype",
+      paramLabel = "DTYPE",
+      description = "raw element type, a numpy dtype string, e.g. <f4, |u1, >i8")
+  private String dtype;
+
+  @Option(
+      names = "--shape",
+      paramLabel = "D0,D1,...",
+      description = "raw dimensions, comma-separated, e.g. 1000,3,32,32")
+  private String shape;
+
+  @Option(
+      names = "--offset",
+      paramLabel = "BYTES",
+      description = "raw byte offset of the first element (default 0)")
+  private Long offset;
+
+  /** Whether any of the options was given. */
+  boolean given() {
+    return dtype != null || shape != null || offset != null;
+  }
+
+  /**
+   * Maps {@code file} as the array these options describe.
+   *
+   * @throws ParameterException when --dtype or --shape is missing or an option is invalid
+   */
+  NpyArray open(Path file) throws IOException {
+    return NpyArray.openRaw(file, type(), dimensions(), offset());
+  }
+
+  /** The element type; --dtype is required. */
+  DType type() {
+    if (dtype == null || shape == null) {
+      throw usage("a headerless file needs --dtype and --shape");
+    }
+    try {
+      return DType.parse(dtype);
+    } catch (IllegalArgumentException e) {
+      throw usage("invalid --dtype: " + e.getMessage());
+    }
+  }
+
+  /** The dimensions; --shape is required, and may be written as numpy prints it: (2, 3). */
+  long[] dimensions() {
+    if (dtype == null || shape == null) {
+      throw usage("a headerless file needs --dtype and --shape");
+    }
+    String s = shape.strip();
+    if (s.startsWith("(") && s.endsWith(")")) {
+      s = s.substring(1, s.length() - 1);
+    }
+    if (s.isBlank()) {
+      return new long[0];
+    }
+    try {
+      long[] dims =
+          Arrays.stream(s.split(",", -1)).map(String::strip).mapToLong(Long::parseLong).toArray();
+      if (Arrays.stream(dims).anyMatch(d -> d < 0)) {
+        throw new NumberFormatException();
+      }
+      return dims;
+    } catch (NumberFormatException e) {
+      throw usage(
+          "invalid --shape '" + shape + "': expected non-negative integers such as 1000,3,32,32");
+    }
+  }
+
+  /** The byte offset of the first element, 0 unless given. */
+  long offset() {
+    long start = offset == null ? 0 : offset;
+    if (start < 0) {
+      throw usage("invalid --offset " + start + ": must be >= 0");
+    }
+    return start;
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+}
