@@ -2,6 +2,7 @@ package dev.memflux.core;
 
 import java.util.Arrays;
 import java.util.NoSuchElementException;
+import java.util.function.LongFunction;
 
 /**
  * Produces, one after the other, which sample ids each batch holds and the state after it. Pure
@@ -14,7 +15,7 @@ final class BatchPlanner {
   record Planned(long epoch, long sequence, long[] indices, LoaderState after) {}
 
   private final long rows;
-  private final Shuffle shuffle;
+  private final LongFunction<SampleOrder> orders;
   // The shuffle as loader states name it, once rather than for every batch.
   private final String shuffleName;
   private final int batchSize;
@@ -28,9 +29,14 @@ final class BatchPlanner {
   private long consumed;
   private SampleOrder order;
 
+  /**
+   * A planner from {@code start}; {@code orders} gives each epoch's order of {@code shuffle}, by
+   * default {@link Shuffle#order} itself.
+   */
   BatchPlanner(
       long rows,
       Shuffle shuffle,
+      LongFunction<SampleOrder> orders,
       int batchSize,
       boolean dropLast,
       long epochs,
@@ -38,7 +44,7 @@ final class BatchPlanner {
       int worldSize,
       LoaderState start) {
     this.rows = rows;
-    this.shuffle = shuffle;
+    this.orders = orders;
     this.shuffleName = shuffle.toString();
     this.batchSize = batchSize;
     this.dropLast = dropLast;
@@ -114,7 +120,7 @@ final class BatchPlanner {
       throw new NoSuchElementException("no batch left after epoch " + epochs);
     }
     if (order == null) {
-      order = shuffle.order(rows, epoch);
+      order = orders.apply(epoch);
     }
     long limit = usable();
     int n = (int) Math.min(batchSize, limit - consumed);

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.FluxSink;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * One subscription's gathering. Up to {@code gatherThreads} workers run on the gather scheduler;
@@ -22,13 +21,12 @@ final class GatherRun {
 
   private final Loader loader;
   private final BatchPlanner planner;
-  private final Scheduler scheduler;
-  private final boolean ownsScheduler;
-  private final Object scheduling = new Object();
-  private boolean schedulerReleased;
+  private final GatherThreads threads;
   private FluxSink<Batch> sink;
   private final int maxWorkers;
 
+  // Lock order: planning, then lock; never the other way.
+  private final Object planning = new Object();
   private final Object lock = new Object();
   private final Map<Long, Batch> ready = new HashMap<>();
   private final AtomicInteger wip = new AtomicInteger();
@@ -41,11 +39,10 @@ final class GatherRun {
   private boolean terminated;
   private Throwable error;
 
-  GatherRun(Loader loader, BatchPlanner planner, Scheduler scheduler, boolean ownsScheduler) {
+  GatherRun(Loader loader, BatchPlanner planner, GatherThreads threads) {
     this.loader = loader;
     this.planner = planner;
-    this.scheduler = scheduler;
-    this.ownsScheduler = ownsScheduler;
+    this.threads = threads;
     this.maxWorkers = loader.gatherThreads();
   }
 
@@ -63,30 +60,12 @@ final class GatherRun {
     sink.onDispose(this::cancel);
   }
 
-  /**
-   * Ends scheduling for good and disposes the scheduler when the run owns it. Scheduling and
-   * disposal never overlap: a task scheduled on a bounded-elastic scheduler while it is being
-   * disposed was seen to spin in its pick loop forever.
-   */
-  void releaseScheduler() {
-    synchronized (scheduling) {
-      schedulerReleased = true;
-      if (ownsScheduler) {
-        scheduler.dispose();
-      }
-    }
-  }
-
+  /** Runs {@code task} on a gather thread; once the threads are released the run is over. */
   private void schedule(Runnable task) {
-    synchronized (scheduling) {
-      if (schedulerReleased) {
-        return; // the subscription is over: nothing is left to gather or deliver
-      }
-      try {
-        scheduler.schedule(task);
-      } catch (RejectedExecutionException e) {
-        fail(e);
-      }
+    try {
+      threads.execute(task);
+    } catch (RejectedExecutionException e) {
+      fail(e);
     }
   }
 
@@ -124,15 +103,21 @@ final class GatherRun {
     try {
       while (true) {
         long slot;
-        synchronized (lock) {
-          if (mayIssue() && !planner.hasNext()) {
-            exhausted = true;
-          }
-          if (!mayIssue()) {
-            return;
+        plan = null;
+        // Planning may shuffle a whole epoch: it holds only the planning lock, so requests and
+        // deliveries go on meanwhile. Taking the slot inside it keeps slot order = plan order.
+        synchronized (planning) {
+          boolean more = planner.hasNext();
+          synchronized (lock) {
+            if (mayIssue() && !more) {
+              exhausted = true;
+            }
+            if (!mayIssue()) {
+              return;
+            }
+            slot = issued++;
           }
           plan = planner.next();
-          slot = issued++;
         }
         long start = System.nanoTime();
         pending = loader.gather(plan);

@@ -2,6 +2,7 @@ package dev.memflux.core;
 
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.LongFunction;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.scheduler.Scheduler;
@@ -63,19 +64,25 @@ public final class Loader {
   public Flux<Batch> batches() {
     return Flux.defer(
         () -> {
-          BatchPlanner planner = planner(start);
           boolean own = settings.gatherScheduler == null;
-          Scheduler scheduler =
-              own
-                  ? Schedulers.newBoundedElastic(
-                      settings.gatherThreads, Integer.MAX_VALUE, "memflux-gather", 60, true)
-                  : settings.gatherScheduler;
-          GatherRun run = new GatherRun(this, planner, scheduler, own);
+          GatherThreads threads =
+              new GatherThreads(
+                  own
+                      ? Schedulers.newBoundedElastic(
+                          settings.gatherThreads, Integer.MAX_VALUE, "memflux-gather", 60, true)
+                      : settings.gatherScheduler,
+                  own);
+          OrdersAhead orders = new OrdersAhead(settings.shuffle, rows(), settings.epochs, threads);
+          GatherRun run = new GatherRun(this, planner(start, orders::order), threads);
           return Flux.<Batch>create(run::start, FluxSink.OverflowStrategy.BUFFER)
               // A batch emitted into the sink's queue as a cancel lands is dropped by Reactor;
               // close it here, whether or not the subscriber installed a discard hook.
               .doOnDiscard(Batch.class, Batch::close)
-              .doFinally(signal -> run.releaseScheduler());
+              .doFinally(
+                  signal -> {
+                    orders.close();
+                    threads.release();
+                  });
         });
   }
 
@@ -90,21 +97,18 @@ public final class Loader {
    */
   public Loader resumeFrom(LoaderState state) {
     Objects.requireNonNull(state, "state");
-    planner(state); // validates the state now rather than at subscription
+    planner(state, epoch -> settings.shuffle.order(rows(), epoch)); // validates the state now
     return new Loader(settings, state, pool, gatherMeter);
   }
 
-  private BatchPlanner planner(LoaderState from) {
+  private long rows() {
+    return settings.fields[0].rows();
+  }
+
+  private BatchPlanner planner(LoaderState from, LongFunction<SampleOrder> orders) {
     Builder b = settings;
     return new BatchPlanner(
-        b.fields[0].rows(),
-        b.shuffle,
-        b.batchSize,
-        b.dropLast,
-        b.epochs,
-        b.rank,
-        b.worldSize,
-        from);
+        rows(), b.shuffle, orders, b.batchSize, b.dropLast, b.epochs, b.rank, b.worldSize, from);
   }
 
   /** The pool the batches' buffers come from; its outstanding count is zero when all are closed. */

@@ -43,7 +43,12 @@ public final class Shuffle {
     return new Shuffle(Kind.NONE, 0, 0, 0);
   }
 
-  /** A uniformly random permutation per epoch, derived from {@code seed} and the epoch. */
+  /**
+   * A uniformly random permutation per epoch, derived from {@code seed} and the epoch. Up to 16M
+   * rows it is materialised (4 bytes a row, 8 while the next epoch's is computed ahead by a gather
+   * thread, so that an epoch does not start by waiting for its shuffle); beyond, it is computed on
+   * the fly in constant memory.
+   */
   public static Shuffle random(long seed) {
     return new Shuffle(Kind.RANDOM, seed, 0, 0);
   }

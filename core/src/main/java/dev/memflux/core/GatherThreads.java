@@ -1,0 +1,44 @@
+package dev.memflux.core;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The gather threads of one subscription: runs its tasks until released, and disposes the scheduler
+ * on release when the subscription owns it. Scheduling and disposal never overlap: a task scheduled
+ * on a bounded-elastic scheduler while it is being disposed was seen to spin in its pick loop
+ * forever.
+ */
+final class GatherThreads implements Executor {
+
+  private final Scheduler scheduler;
+  private final boolean owned;
+  private boolean released;
+
+  GatherThreads(Scheduler scheduler, boolean owned) {
+    this.scheduler = scheduler;
+    this.owned = owned;
+  }
+
+  /**
+   * Runs {@code task} on a gather thread.
+   *
+   * @throws RejectedExecutionException once released, or when the scheduler refuses the task
+   */
+  @Override
+  public synchronized void execute(Runnable task) {
+    if (released) {
+      throw new RejectedExecutionException("the subscription's gather threads are released");
+    }
+    scheduler.schedule(task);
+  }
+
+  /** Ends scheduling for good; disposes the scheduler when the subscription owns it. */
+  synchronized void release() {
+    released = true;
+    if (owned) {
+      scheduler.dispose();
+    }
+  }
+}
