@@ -30,8 +30,8 @@ final class BatchPlanner {
   private SampleOrder order;
 
   /**
-   * A planner from {@code start}; {@code orders} gives each epoch's order of {@code shuffle}, by
-   * default {@link Shuffle#order} itself.
+   * A planner from {@code start}; {@code orders} gives each epoch's order of {@code shuffle}
+   * ({@link Shuffle#order}, possibly computed ahead), which states name.
    */
   BatchPlanner(
       long rows,

@@ -115,6 +115,8 @@ final class GatherRun {
             if (!mayIssue()) {
               return;
             }
+            // Reserved before planning: should next() throw, the run fails, so the empty slot
+            // is never waited for.
             slot = issued++;
           }
           plan = planner.next();

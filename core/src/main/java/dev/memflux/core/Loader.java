@@ -65,22 +65,32 @@ public final class Loader {
     return Flux.defer(
         () -> {
           boolean own = settings.gatherScheduler == null;
+          boolean shuffleAhead = settings.shuffle.materialises(rows());
+          // One thread more than gather when the next epoch's order is computed ahead: on a
+          // gather thread it would stop gathering for as long as the shuffle takes.
+          int threadCount = settings.gatherThreads + (shuffleAhead ? 1 : 0);
           GatherThreads threads =
               new GatherThreads(
                   own
                       ? Schedulers.newBoundedElastic(
-                          settings.gatherThreads, Integer.MAX_VALUE, "memflux-gather", 60, true)
+                          threadCount, Integer.MAX_VALUE, "memflux-gather", 60, true)
                       : settings.gatherScheduler,
                   own);
-          OrdersAhead orders = new OrdersAhead(settings.shuffle, rows(), settings.epochs, threads);
-          GatherRun run = new GatherRun(this, planner(start, orders::order), threads);
+          LongFunction<SampleOrder> orderOf = epoch -> settings.shuffle.order(rows(), epoch);
+          OrdersAhead ahead =
+              shuffleAhead ? new OrdersAhead(orderOf, settings.epochs, threads) : null;
+          GatherRun run =
+              new GatherRun(this, planner(start, ahead == null ? orderOf : ahead::order), threads);
           return Flux.<Batch>create(run::start, FluxSink.OverflowStrategy.BUFFER)
               // A batch emitted into the sink's queue as a cancel lands is dropped by Reactor;
               // close it here, whether or not the subscriber installed a discard hook.
               .doOnDiscard(Batch.class, Batch::close)
               .doFinally(
                   signal -> {
-                    orders.close();
+                    // First: a caller's scheduler stays up after release, with the task queued.
+                    if (ahead != null) {
+                      ahead.close();
+                    }
                     threads.release();
                   });
         });
@@ -260,7 +270,11 @@ public final class Loader {
       return with(b -> b.prefetch = prefetch);
     }
 
-    /** Threads gathering batches, one batch per thread at a time (default 1). */
+    /**
+     * Threads gathering batches, one batch per thread at a time (default 1). With a materialised
+     * {@link Shuffle#random} the subscription has one thread more, which shuffles the next epoch
+     * while this one is read.
+     */
     public Builder gatherThreads(int gatherThreads) {
       return with(b -> b.gatherThreads = gatherThreads);
     }

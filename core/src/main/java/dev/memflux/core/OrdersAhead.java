@@ -4,26 +4,30 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongFunction;
 
 /**
- * The sample orders of one subscription's epochs. Taking an epoch's order starts computing the next
- * epoch's on a gather thread, so a new epoch need not wait for its shuffle: a Fisher–Yates
- * permutation of 16M rows takes ~0.4 s, which the gather threads would otherwise sit out at every
- * epoch start. A materialised order is then held twice for a while (8 bytes a row). Orders are a
- * pure function of (shuffle, epoch), so where they are computed changes nothing else.
+ * The sample orders of one subscription's epochs, for shuffles that materialise them. Taking an
+ * epoch's order starts computing the next epoch's on a gather thread, so a new epoch need not wait
+ * for its shuffle: a Fisher–Yates permutation of 16M rows takes ~0.4 s, which the gather threads
+ * would otherwise sit out at every epoch start. A materialised order is then held twice for a while
+ * (8 bytes a row). Orders are a pure function of the epoch, so where they are computed changes
+ * nothing else.
  */
 final class OrdersAhead {
 
-  private final Shuffle shuffle;
-  private final long rows;
+  private final LongFunction<SampleOrder> compute;
   private final long epochs;
   private final Executor threads;
   private Ahead next;
   private boolean closed;
 
-  OrdersAhead(Shuffle shuffle, long rows, long epochs, Executor threads) {
-    this.shuffle = shuffle;
-    this.rows = rows;
+  /**
+   * Orders of epochs below {@code epochs}, each made by {@code compute}; the ones ahead on {@code
+   * threads}.
+   */
+  OrdersAhead(LongFunction<SampleOrder> compute, long epochs, Executor threads) {
+    this.compute = compute;
     this.epochs = epochs;
     this.threads = threads;
   }
@@ -34,12 +38,13 @@ final class OrdersAhead {
   SampleOrder order(long epoch) {
     Ahead ahead = take();
     SampleOrder order = null;
-    if (ahead != null) {
-      order = ahead.epoch == epoch ? ahead.result() : null;
+    if (ahead != null && ahead.epoch == epoch) {
+      order = ahead.result();
+    } else if (ahead != null) {
       ahead.abandon();
     }
     if (order == null) {
-      order = shuffle.order(rows, epoch);
+      order = compute.apply(epoch);
     }
     if (epoch + 1 < epochs) {
       start(epoch + 1);
@@ -94,15 +99,22 @@ final class OrdersAhead {
         return;
       }
       try {
-        order.complete(shuffle.order(rows, epoch));
+        order.complete(compute.apply(epoch));
       } catch (Throwable t) {
         order.completeExceptionally(t);
       }
     }
 
-    /** Keeps it from starting; false when it already runs (or ran). */
+    /**
+     * Keeps it from starting, its result then being null; false when it already runs, ran or was
+     * abandoned.
+     */
     boolean abandon() {
-      return state.compareAndSet(QUEUED, ABANDONED);
+      if (!state.compareAndSet(QUEUED, ABANDONED)) {
+        return false;
+      }
+      order.complete(null);
+      return true;
     }
 
     /**

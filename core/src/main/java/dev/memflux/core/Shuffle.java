@@ -85,6 +85,11 @@ public final class Shuffle {
     };
   }
 
+  /** Whether {@link #order} builds a table for {@code rows} rows: worth computing ahead. */
+  boolean materialises(long rows) {
+    return kind == Kind.RANDOM && rows <= MATERIALISE_LIMIT;
+  }
+
   static SampleOrder permutation(long rows, long seed) {
     return rows <= MATERIALISE_LIMIT
         ? new PermutationOrder((int) rows, seed)
