@@ -47,6 +47,7 @@ public final class NpyWriter implements AutoCloseable {
     this.buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(dtype.order());
     this.position = dataOffset;
     this.end = end;
+    limitToRoom();
   }
 
   /**
@@ -87,6 +88,7 @@ public final class NpyWriter implements AutoCloseable {
       throw new IllegalArgumentException(
           path + ": " + elements.remaining() + " bytes are not whole " + dtype + " elements");
     }
+    checkRoom(elements.remaining());
     while (elements.hasRemaining()) {
       if (!buffer.hasRemaining()) {
         flush();
@@ -196,23 +198,31 @@ public final class NpyWriter implements AutoCloseable {
   private ByteBuffer room() throws IOException {
     if (buffer.remaining() < dtype.itemSize()) {
       flush();
+      checkRoom(dtype.itemSize());
     }
     return buffer;
   }
 
   private void flush() throws IOException {
     buffer.flip();
-    checkRoom(buffer.remaining());
     while (buffer.hasRemaining()) {
       position += channel.write(buffer, position);
     }
     buffer.clear();
+    limitToRoom();
   }
 
+  /** The buffer takes no more than the array has left, so a put past the end fails at once. */
+  private void limitToRoom() {
+    buffer.limit((int) Math.min(buffer.capacity(), end - position));
+  }
+
+  /** Throws unless {@code bytes} more fit after what is written and buffered. */
   private void checkRoom(long bytes) {
-    if (bytes > end - position) {
+    long left = end - position - buffer.position();
+    if (bytes > left) {
       throw new IllegalStateException(
-          path + ": " + bytes + " more bytes do not fit the " + (end - position) + " left");
+          path + ": " + bytes + " more bytes do not fit the " + left + " left");
     }
   }
 

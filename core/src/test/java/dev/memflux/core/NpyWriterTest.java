@@ -88,9 +88,14 @@ class NpyWriterTest {
     Path out = dir.resolve("long.npy");
     try (NpyWriter w = NpyWriter.create(out, DType.INT8, new long[] {1})) {
       w.putLong(1);
-      w.putLong(2);
-      assertThatThrownBy(w::finish).isInstanceOf(IllegalStateException.class);
+      // Refused at the put itself, as documented, not later at a flush or finish.
+      assertThatThrownBy(() -> w.putLong(2))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining(out.toString());
+      assertThatThrownBy(() -> w.put(ByteBuffer.allocate(1)))
+          .isInstanceOf(IllegalStateException.class);
+      w.finish();
     }
-    assertThat(out).doesNotExist();
+    assertThat(out).exists();
   }
 }
