@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The batches (or other resources) a pipeline stage holds between two hand-offs, closed together
- * when the stage stops. Stages in every module use it; {@code T} is usually {@link Batch}.
+ * when the stage stops. The augment and train stages use it; {@code T} is usually {@link Batch}.
  *
  * <p>Reactor's discard hooks are the first line of release, but some queueing operators of
  * reactor-core 3.8 drop elements without calling them (publishOn when a cancel races its drain,

@@ -65,7 +65,8 @@ public final class Loader {
     return Flux.defer(
         () -> {
           boolean own = settings.gatherScheduler == null;
-          boolean shuffleAhead = settings.shuffle.materialises(rows());
+          boolean shuffleAhead =
+              settings.shuffle.materialises(rows()) && start.epoch() + 1 < settings.epochs;
           // One thread more than gather when the next epoch's order is computed ahead: on a
           // gather thread it would stop gathering for as long as the shuffle takes.
           int threadCount = settings.gatherThreads + (shuffleAhead ? 1 : 0);
@@ -76,18 +77,18 @@ public final class Loader {
                           threadCount, Integer.MAX_VALUE, "memflux-gather", 60, true)
                       : settings.gatherScheduler,
                   own);
-          LongFunction<SampleOrder> orderOf = epoch -> settings.shuffle.order(rows(), epoch);
           OrdersAhead ahead =
-              shuffleAhead ? new OrdersAhead(orderOf, settings.epochs, threads) : null;
+              shuffleAhead ? new OrdersAhead(this::order, settings.epochs, threads) : null;
           GatherRun run =
-              new GatherRun(this, planner(start, ahead == null ? orderOf : ahead::order), threads);
+              new GatherRun(
+                  this, planner(start, ahead == null ? this::order : ahead::order), threads);
           return Flux.<Batch>create(run::start, FluxSink.OverflowStrategy.BUFFER)
               // A batch emitted into the sink's queue as a cancel lands is dropped by Reactor;
               // close it here, whether or not the subscriber installed a discard hook.
               .doOnDiscard(Batch.class, Batch::close)
               .doFinally(
                   signal -> {
-                    // First: a caller's scheduler stays up after release, with the task queued.
+                    // A caller's scheduler stays up after release: stop a queued computation.
                     if (ahead != null) {
                       ahead.close();
                     }
@@ -107,12 +108,16 @@ public final class Loader {
    */
   public Loader resumeFrom(LoaderState state) {
     Objects.requireNonNull(state, "state");
-    planner(state, epoch -> settings.shuffle.order(rows(), epoch)); // validates the state now
+    planner(state, this::order); // validates the state now rather than at subscription
     return new Loader(settings, state, pool, gatherMeter);
   }
 
   private long rows() {
     return settings.fields[0].rows();
+  }
+
+  private SampleOrder order(long epoch) {
+    return settings.shuffle.order(rows(), epoch);
   }
 
   private BatchPlanner planner(LoaderState from, LongFunction<SampleOrder> orders) {
@@ -154,10 +159,7 @@ public final class Loader {
   /** Samples this rank reads in a full epoch. */
   public long samplesPerEpoch() {
     return BatchPlanner.usable(
-        EpochPlan.full(settings.fields[0].rows()),
-        settings.worldSize,
-        settings.dropLast,
-        settings.batchSize);
+        EpochPlan.full(rows()), settings.worldSize, settings.dropLast, settings.batchSize);
   }
 
   /** Batches this rank reads in a full epoch. */
@@ -272,8 +274,9 @@ public final class Loader {
 
     /**
      * Threads gathering batches, one batch per thread at a time (default 1). With a materialised
-     * {@link Shuffle#random} the subscription has one thread more, which shuffles the next epoch
-     * while this one is read.
+     * {@link Shuffle#random} and a later epoch to read, the loader's own scheduler has one thread
+     * more, which shuffles the next epoch while this one is read (on a {@link #gatherScheduler}
+     * that work takes one of its threads).
      */
     public Builder gatherThreads(int gatherThreads) {
       return with(b -> b.gatherThreads = gatherThreads);

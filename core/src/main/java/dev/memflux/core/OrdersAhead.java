@@ -10,9 +10,9 @@ import java.util.function.LongFunction;
  * The sample orders of one subscription's epochs, for shuffles that materialise them. Taking an
  * epoch's order starts computing the next epoch's on a gather thread, so a new epoch need not wait
  * for its shuffle: a Fisher–Yates permutation of 16M rows takes ~0.4 s, which the gather threads
- * would otherwise sit out at every epoch start. A materialised order is then held twice for a while
- * (8 bytes a row). Orders are a pure function of the epoch, so where they are computed changes
- * nothing else.
+ * would otherwise sit out at every epoch start. Two materialised orders are then held throughout (8
+ * bytes a row): the current one and the next. Orders are a pure function of the epoch, so where
+ * they are computed changes nothing else.
  */
 final class OrdersAhead {
 

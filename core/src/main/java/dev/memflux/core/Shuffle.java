@@ -45,8 +45,8 @@ public final class Shuffle {
 
   /**
    * A uniformly random permutation per epoch, derived from {@code seed} and the epoch. Up to 16M
-   * rows it is materialised (4 bytes a row, 8 while the next epoch's is computed ahead by a gather
-   * thread, so that an epoch does not start by waiting for its shuffle); beyond, it is computed on
+   * rows it is materialised (4 bytes a row, 8 when a loader holds the next epoch's too, computed
+   * ahead so that an epoch does not start by waiting for its shuffle); beyond, it is computed on
    * the fly in constant memory.
    */
   public static Shuffle random(long seed) {
