@@ -111,9 +111,12 @@ final class BatchJob {
         dst[k] = outputs[k] == null ? src[k] : FieldPlan.Rows.of(outputs[k].buffer());
       }
       long epoch = input.epoch();
-      for (int from = nextRow.getAndAdd(blockRows);
-          from < n && !stopClaiming;
-          from = nextRow.getAndAdd(blockRows)) {
+      // Checked before claiming: a block once claimed always runs (see stopClaiming).
+      while (!stopClaiming) {
+        int from = nextRow.getAndAdd(blockRows);
+        if (from >= n) {
+          break;
+        }
         for (int pos = from, to = Math.min(n, from + blockRows); pos < to; pos++) {
           long id = input.index(pos);
           try {
