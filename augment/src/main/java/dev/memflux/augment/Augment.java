@@ -34,8 +34,8 @@ import reactor.core.publisher.Flux;
  * of the new size from its own {@link #bufferPool()}; otherwise it works in place.
  *
  * <p><b>Pixel moves.</b> Flips, {@code randomCrop} and nearest rotation only move pixels; a run of
- * them is composed into one map and the image resampled once, with exactly the values the ops would
- * give one by one.
+ * them is composed into one map and the image resampled once (more often only for a second rotation
+ * and a few such cases, see the README), with exactly the values the ops would give one by one.
  *
  * <p><b>Reproducibility.</b> The draws of op number {@code k} on a sample are a pure function of
  * (seed, epoch, sample id, k): output bytes are the same for any parallelism, thread timing or
@@ -167,7 +167,7 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
   /**
    * Rotates counter-clockwise about the centre by an angle uniform in [minDegrees, maxDegrees],
    * filling with 0 and sampling as {@code interpolation} says. {@link Interpolation#NEAREST}
-   * matches torchvision's {@code RandomRotation} default at about 40% of the cost.
+   * matches torchvision's {@code RandomRotation} default and costs less than bilinear.
    */
   public Augment rotate(double minDegrees, double maxDegrees, Interpolation interpolation) {
     return with(Rotate.of(minDegrees, maxDegrees, 0f, interpolation));

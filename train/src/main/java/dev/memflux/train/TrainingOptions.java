@@ -77,7 +77,10 @@ public final class TrainingOptions {
     return b.stageMeters;
   }
 
-  /** Converted batches waiting for the training thread, at most. */
+  /**
+   * Batches waiting for the training thread, at most, once converted; as many host batches may wait
+   * for conversion besides.
+   */
   public int batchesAhead() {
     return b.batchesAhead;
   }
@@ -182,12 +185,12 @@ public final class TrainingOptions {
     }
 
     /**
-     * Converted batches waiting for the training thread, at most, and converted ahead by the tensor
-     * stage; default 8. The training thread refills this queue when three quarters of it are used,
-     * and each refill wakes the conversion thread, which costs the training thread 25-80 µs on a
-     * VM: with 8 that happens every 6 steps. For 2 ms MLP steps the data wait fell from 1.3-2.1%
-     * with 4 to 0.9-1.3% with 8 ({@code memflux bench --only train}). On a GPU the converted
-     * batches sit in device memory: lower this for very large batches.
+     * Converted batches waiting for the training thread, at most, and as many host batches waiting
+     * for conversion; default 8. The training thread refills its queue when three quarters of it
+     * are used, and each refill wakes the conversion thread, which costs the training thread 25-80
+     * µs on a VM: with 8 that happens every 6 steps (for 2 ms MLP steps the data wait fell from
+     * 1.3-2.1% with 4 to 0.9-1.3%). Up to 2 x this many batches then hold pooled buffers, and on a
+     * GPU the converted ones sit in device memory: lower it for very large batches.
      */
     public Builder batchesAhead(int batchesAhead) {
       if (batchesAhead < 1) {
