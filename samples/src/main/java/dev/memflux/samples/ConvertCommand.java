@@ -1,6 +1,5 @@
 package dev.memflux.samples;
 
-import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
 import java.io.IOException;
@@ -101,17 +100,15 @@ public final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
       checkDistinct(in, out);
-      DType type = layout.type();
-      long[] shape = layout.dimensions();
-      long offset = layout.offset();
+      RawLayout.Layout raw = layout.resolve();
       long bytes;
-      try (NpyArray src = layout.open(in)) {
-        bytes = src.count() * type.itemSize(); // opened to check the shape, offset and size
+      try (NpyArray src = raw.open(in)) {
+        bytes = src.count() * raw.type().itemSize(); // opened to check the shape, offset and size
       }
       // The output keeps the input's dtype and byte order: its data is the same bytes.
       try (FileChannel src = FileChannel.open(in, StandardOpenOption.READ);
-          NpyWriter dst = NpyWriter.create(out, type, shape)) {
-        dst.transferFrom(src, offset, bytes);
+          NpyWriter dst = NpyWriter.create(out, raw.type(), raw.shape())) {
+        dst.transferFrom(src, raw.offset(), bytes);
         dst.finish();
       }
       return printWritten(spec, out);

@@ -63,7 +63,7 @@ public final class InspectCommand implements Callable<Integer> {
 
   private NpyArray open() throws IOException {
     if (raw) {
-      return layout.open(file);
+      return layout.resolve().open(file);
     }
     if (layout.given()) {
       throw usage("--dtype, --shape and --offset are for headerless files: add --raw");

@@ -43,20 +43,28 @@ final class RawLayout {
     return dtype != null || shape != null || offset != null;
   }
 
+  /** What the options describe. */
+  record Layout(DType type, long[] shape, long offset) {
+
+    /** Maps {@code file} as this layout. */
+    NpyArray open(Path file) throws IOException {
+      return NpyArray.openRaw(file, type, shape, offset);
+    }
+  }
+
   /**
-   * Maps {@code file} as the array these options describe.
+   * The layout the options give.
    *
    * @throws ParameterException when --dtype or --shape is missing or an option is invalid
    */
-  NpyArray open(Path file) throws IOException {
-    return NpyArray.openRaw(file, type(), dimensions(), offset());
-  }
-
-  /** The element type; --dtype is required. */
-  DType type() {
+  Layout resolve() {
     if (dtype == null || shape == null) {
       throw usage("a headerless file needs --dtype and --shape");
     }
+    return new Layout(type(), dimensions(), offset());
+  }
+
+  private DType type() {
     try {
       return DType.parse(dtype);
     } catch (IllegalArgumentException e) {
@@ -64,11 +72,8 @@ final class RawLayout {
     }
   }
 
-  /** The dimensions; --shape is required, and may be written as numpy prints it: (2, 3). */
-  long[] dimensions() {
-    if (dtype == null || shape == null) {
-      throw usage("a headerless file needs --dtype and --shape");
-    }
+  /** The dimensions, which may be written as numpy prints them: (2, 3). */
+  private long[] dimensions() {
     String s = shape.strip();
     if (s.startsWith("(") && s.endsWith(")")) {
       s = s.substring(1, s.length() - 1);
@@ -90,7 +95,7 @@ final class RawLayout {
   }
 
   /** The byte offset of the first element, 0 unless given. */
-  long offset() {
+  private long offset() {
     long start = offset == null ? 0 : offset;
     if (start < 0) {
       throw usage("invalid --offset " + start + ": must be >= 0");
