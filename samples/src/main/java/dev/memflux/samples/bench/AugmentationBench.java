@@ -37,9 +37,9 @@ final class AugmentationBench {
   List<Result> run() throws Exception {
     List<Result> results = new ArrayList<>();
     for (BenchDataset d : BenchDataset.values()) {
-      PageCache.warm(files.images(d), files.labels(d));
-      try (NpyArray x = NpyArray.open(files.images(d));
-          NpyArray y = NpyArray.open(files.labels(d))) {
+      try (BenchFiles.Mapped data = files.openWarm(d)) {
+        NpyArray x = data.images();
+        NpyArray y = data.labels();
         long perEpoch = (long) settings.augmentBatches(d) * settings.batchSize();
         int shards = (int) Math.max(1, x.rows() / perEpoch);
         for (Interpolation interpolation : Interpolation.values()) {
@@ -56,6 +56,7 @@ final class AugmentationBench {
                     EpochTimer.epochs(
                         loader.batches().transform(augment(d, interpolation, parallelism)),
                         d.rowBytes(),
+                        settings.warmups(),
                         1));
             results.add(
                 Result.measured(

@@ -54,6 +54,31 @@ public final class BenchFiles {
     return dir.resolve(dataset.labelsFile());
   }
 
+  /** A data set's images and labels, mapped; closing closes both. */
+  record Mapped(NpyArray images, NpyArray labels) implements AutoCloseable {
+    @Override
+    public void close() {
+      try (images) {
+        labels.close();
+      }
+    }
+  }
+
+  /**
+   * Maps the images and labels of {@code dataset} after reading their pages in, since every section
+   * measures a warm page cache.
+   */
+  Mapped openWarm(BenchDataset dataset) throws IOException {
+    PageCache.warm(images(dataset), labels(dataset));
+    NpyArray x = NpyArray.open(images(dataset));
+    try {
+      return new Mapped(x, NpyArray.open(labels(dataset)));
+    } catch (IOException | RuntimeException e) {
+      x.close();
+      throw e;
+    }
+  }
+
   /**
    * Makes every file that is missing or has the wrong shape; reports what it does on {@code log}.
    */

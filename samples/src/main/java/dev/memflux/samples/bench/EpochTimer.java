@@ -9,18 +9,23 @@ import reactor.core.publisher.Flux;
  * Drains a multi-epoch stream of batches, closing each, and times runs of consecutive epochs: epoch
  * {@code k} lasts from the arrival of the last batch of epoch {@code k - 1} to the arrival of its
  * own last batch, so consecutive epochs tile the run with no gap and prefetch across a boundary is
- * counted where it is consumed. Epoch 0 includes subscription, thread start and JIT warm-up, and is
- * dropped: memflux's use is one long-lived loader over many epochs.
+ * counted where it is consumed. The first epochs include subscription, thread start and JIT
+ * warm-up, and are dropped: memflux's use is one long-lived loader over many epochs.
  */
 final class EpochTimer {
 
   private EpochTimer() {}
 
   /**
-   * The timed epochs (all but the first) of {@code batches}, {@code epochsPerRep} consecutive ones
-   * to a repetition (a last incomplete group is dropped), with {@code rowBytes} per sample.
+   * The timed epochs (all after the first {@code warmups}, at least 1) of {@code batches}, {@code
+   * epochsPerRep} consecutive ones to a repetition (a last incomplete group is dropped), with
+   * {@code rowBytes} per sample.
    */
-  static List<Timing.Rep> epochs(Flux<Batch> batches, long rowBytes, int epochsPerRep) {
+  static List<Timing.Rep> epochs(
+      Flux<Batch> batches, long rowBytes, int warmups, int epochsPerRep) {
+    if (warmups < 1) {
+      throw new IllegalArgumentException("the first epoch times the start: warmups >= 1");
+    }
     List<long[]> perEpoch = new ArrayList<>(); // {samples, nanos of the last arrival}
     batches
         .doOnNext(
@@ -38,7 +43,7 @@ final class EpochTimer {
             })
         .blockLast();
     List<Timing.Rep> reps = new ArrayList<>();
-    for (int first = 1; first + epochsPerRep <= perEpoch.size(); first += epochsPerRep) {
+    for (int first = warmups; first + epochsPerRep <= perEpoch.size(); first += epochsPerRep) {
       long samples = 0;
       for (int k = first; k < first + epochsPerRep; k++) {
         samples += perEpoch.get(k)[0];

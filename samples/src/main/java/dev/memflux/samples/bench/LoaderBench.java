@@ -29,9 +29,9 @@ final class LoaderBench {
   List<Result> run() throws Exception {
     List<Result> results = new ArrayList<>();
     for (BenchDataset d : BenchDataset.values()) {
-      PageCache.warm(files.images(d), files.labels(d));
-      try (NpyArray x = NpyArray.open(files.images(d));
-          NpyArray y = NpyArray.open(files.labels(d))) {
+      try (BenchFiles.Mapped data = files.openWarm(d)) {
+        NpyArray x = data.images();
+        NpyArray y = data.labels();
         int perRep = settings.loaderEpochsPerRep(x.rows() * d.rowBytes());
         for (boolean shuffle : new boolean[] {false, true}) {
           for (int threads = 1; threads <= 2; threads++) {
@@ -43,7 +43,8 @@ final class LoaderBench {
                     .epochs(settings.warmups() + (long) settings.reps() * perRep)
                     .build();
             Timing.Summary s =
-                Timing.summarize(EpochTimer.epochs(loader.batches(), d.rowBytes(), perRep));
+                Timing.summarize(
+                    EpochTimer.epochs(loader.batches(), d.rowBytes(), settings.warmups(), perRep));
             results.add(
                 Result.measured(
                     "loader", "memflux", "", d.id(), shuffle, threads, s, settings.batchSize()));

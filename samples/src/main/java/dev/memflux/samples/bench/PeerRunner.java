@@ -71,10 +71,12 @@ public final class PeerRunner {
    * @throws IOException when the script fails otherwise, naming its status and log
    */
   public List<Result> run(Path dataDir, PrintStream log) throws IOException, InterruptedException {
-    Path json = Files.createTempFile("memflux-peer-", ".json");
-    Path resultsDir = Files.createTempDirectory("memflux-peer-results-");
     Path output = dataDir.resolve("peer.log");
+    Path json = null;
+    Path resultsDir = null;
     try {
+      json = Files.createTempFile("memflux-peer-", ".json");
+      resultsDir = Files.createTempDirectory("memflux-peer-results-");
       ProcessBuilder pb =
           new ProcessBuilder("bash", script.toString(), "--quick", "--json", json.toString())
               .redirectErrorStream(true)
@@ -98,8 +100,12 @@ public final class PeerRunner {
       rows.addAll(PeerLimits.gatherRows(resultsDir));
       return rows;
     } finally {
-      Files.deleteIfExists(json);
-      FileTrees.delete(resultsDir);
+      if (json != null) {
+        Files.deleteIfExists(json);
+      }
+      if (resultsDir != null) {
+        FileTrees.delete(resultsDir);
+      }
     }
   }
 

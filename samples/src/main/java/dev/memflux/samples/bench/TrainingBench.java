@@ -78,9 +78,9 @@ final class TrainingBench {
 
   private List<Result> measureAll() throws Exception {
     List<Result> results = new ArrayList<>();
-    PageCache.warm(files.images(DATA), files.labels(DATA));
-    try (NpyArray x = NpyArray.open(files.images(DATA));
-        NpyArray y = NpyArray.open(files.labels(DATA))) {
+    try (BenchFiles.Mapped data = files.openWarm(DATA)) {
+      NpyArray x = data.images();
+      NpyArray y = data.labels();
       for (Models.Kind kind : Models.Kind.values()) {
         // A round is one epoch of one shard: memflux trains all rounds in one run, as it is
         // used, and every way trains the shard's number of full batches per round.
