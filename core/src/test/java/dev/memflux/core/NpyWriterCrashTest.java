@@ -30,14 +30,17 @@ class NpyWriterCrashTest {
 
   @TempDir Path dir;
 
-  /** The child: rewrites the destination as generation 1, 2, 3, ... until killed. */
+  /**
+   * The child: rewrites the destination as generation 1, 2, 3, ... until killed, printing "ready"
+   * first and "committed G" after each.
+   */
   public static final class Writer {
     public static void main(String[] args) throws IOException {
       Path out = Path.of(args[0]);
       System.out.println("ready");
-      System.out.flush();
       for (long g = 1; ; g++) {
         write(out, g);
+        System.out.println("committed " + g);
       }
     }
   }
@@ -92,11 +95,22 @@ class NpyWriterCrashTest {
     write(out, 0);
     SplittableRandom random = new SplittableRandom(0x16_03L);
     TreeSet<Long> seen = new TreeSet<>();
+    long generationMillis = 0;
     for (int trial = 0; trial < TRIALS; trial++) {
       ChildJvm child =
           ChildJvm.start(dir.resolve("child-" + trial + ".log"), Writer.class, out.toString());
-      child.awaitLine("ready", Duration.ofSeconds(60));
-      Thread.sleep(random.nextInt(300));
+      if (trial == 0) {
+        // How long one generation takes here, so the kills below spread over a whole one.
+        child.awaitLine("committed 1", Duration.ofSeconds(60));
+        long start = System.nanoTime();
+        child.awaitLine("committed 2", Duration.ofSeconds(60));
+        generationMillis = Math.max(10, (System.nanoTime() - start) / 1_000_000);
+      } else {
+        // After 0, 1 or 2 complete generations, a random moment within the next.
+        int after = random.nextInt(3);
+        child.awaitLine(after == 0 ? "ready" : "committed " + after, Duration.ofSeconds(60));
+        Thread.sleep(random.nextLong(generationMillis + 1));
+      }
       child.kill();
       try {
         seen.add(generationOf(out));
@@ -104,7 +118,10 @@ class NpyWriterCrashTest {
         throw new AssertionError("trial " + trial + ", child printed: " + child.output(), e);
       }
     }
-    // Kills landed both before a first rename and after several: the test saw both outcomes.
+    System.out.printf(
+        "NpyWriterCrash: %d kills, %d ms a generation, generations found %s%n",
+        TRIALS, generationMillis, seen);
+    // Kills landed at different points: the test saw several outcomes.
     assertThat(seen).as("generations found after the kills").hasSizeGreaterThan(1);
 
     // A kill leaves at most the dead writer's temporary file, which the next write removes.
