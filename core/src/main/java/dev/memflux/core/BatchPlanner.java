@@ -69,7 +69,7 @@ final class BatchPlanner {
               + " rows and shuffle "
               + shuffle);
     }
-    String otherData = DataFingerprint.difference(start.data(), data);
+    String otherData = DataFingerprint.difference(start.dataFingerprint(), data);
     if (otherData != null) {
       throw new IllegalArgumentException(
           "loader state was taken over other data: " + otherData + " (state: " + start + ")");

@@ -21,17 +21,18 @@ import java.util.Objects;
  * <p>A state is checked twice: on its own when made or parsed (the plan's positions distinct and
  * before its tail, no rank past the end of its share), and against the loader it resumes ({@link
  * Loader#resumeFrom}: row count, shuffle, the data set's fingerprint, this rank's position). The
- * fingerprint ({@code data}) records each field's dtype, shape and a hash of a fixed sample of its
- * elements, not file names or times, so a copy of the data set on another machine resumes while
- * another data set is refused with a message naming what differs.
+ * fingerprint ({@code dataFingerprint}) records each field's dtype, shape and a hash of a fixed
+ * sample of its elements, not file names or times, so a copy of the data set on another machine
+ * resumes while another data set is refused with a message naming what differs.
  *
  * <p>States written before fingerprints ({@code memflux-state/1}) still parse, with an empty {@code
- * data} that skips the data check; every other check applies to them.
+ * dataFingerprint} that skips the data check; every other check applies to them.
  *
  * @param epoch the epoch to continue
  * @param rows the loader's row count, checked on resume
  * @param shuffle the loader's {@link Shuffle} description, checked on resume
- * @param data the fingerprint of the loader's fields, checked on resume; empty when unknown
+ * @param dataFingerprint the fingerprint of the loader's fields, checked on resume; empty when
+ *     unknown
  * @param worldSize ranks sharing the epoch
  * @param consumed samples of its shard consumed by each rank in this epoch; -1 where unknown
  * @param planLeftovers explicit plan positions that come first (empty for a fresh epoch)
@@ -41,7 +42,7 @@ public record LoaderState(
     long epoch,
     long rows,
     String shuffle,
-    String data,
+    String dataFingerprint,
     int worldSize,
     long[] consumed,
     long[] planLeftovers,
@@ -57,7 +58,7 @@ public record LoaderState(
    */
   public LoaderState {
     Objects.requireNonNull(shuffle, "shuffle");
-    Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(dataFingerprint, "dataFingerprint");
     Objects.requireNonNull(consumed, "consumed");
     Objects.requireNonNull(planLeftovers, "planLeftovers");
     if (epoch < 0 || rows < 0 || worldSize < 1 || planTailStart < 0 || planTailStart > rows) {
@@ -71,14 +72,13 @@ public record LoaderState(
               + " planTailStart="
               + planTailStart);
     }
-    if (shuffle.isEmpty() || hasWhitespace(shuffle) || hasWhitespace(data)) {
+    if (shuffle.isEmpty() || hasWhitespace(shuffle) || hasWhitespace(dataFingerprint)) {
       throw new IllegalArgumentException(
           "invalid loader state: shuffle '"
               + shuffle
-              + "' and data '"
-              + data
-              + "' must be"
-              + " non-empty words");
+              + "' and data fingerprint '"
+              + dataFingerprint
+              + "' must be words without spaces, the shuffle non-empty");
     }
     if (consumed.length != worldSize) {
       throw new IllegalArgumentException(
@@ -136,9 +136,10 @@ public record LoaderState(
   }
 
   /** The start of {@code epoch} with a fresh plan, every rank at zero. */
-  static LoaderState epochStart(long epoch, long rows, String shuffle, String data, int worldSize) {
+  static LoaderState epochStart(
+      long epoch, long rows, String shuffle, String dataFingerprint, int worldSize) {
     return new LoaderState(
-        epoch, rows, shuffle, data, worldSize, new long[worldSize], new long[0], 0);
+        epoch, rows, shuffle, dataFingerprint, worldSize, new long[worldSize], new long[0], 0);
   }
 
   @Override
@@ -203,7 +204,7 @@ public record LoaderState(
         first.epoch,
         first.rows,
         first.shuffle,
-        first.data,
+        first.dataFingerprint,
         first.worldSize,
         merged,
         first.planLeftovers,
@@ -219,7 +220,7 @@ public record LoaderState(
     return epoch == o.epoch
         && rows == o.rows
         && shuffle.equals(o.shuffle)
-        && data.equals(o.data)
+        && dataFingerprint.equals(o.dataFingerprint)
         && worldSize == o.worldSize
         && planTailStart == o.planTailStart
         && Arrays.equals(planLeftovers, o.planLeftovers);
@@ -333,7 +334,7 @@ public record LoaderState(
         + " shuffle="
         + shuffle
         + " data="
-        + data
+        + dataFingerprint
         + " world="
         + worldSize
         + " consumed="
@@ -352,6 +353,6 @@ public record LoaderState(
   @Override
   public int hashCode() {
     return Objects.hash(
-        epoch, rows, shuffle, data, worldSize, Arrays.hashCode(consumed), planTailStart);
+        epoch, rows, shuffle, dataFingerprint, worldSize, Arrays.hashCode(consumed), planTailStart);
   }
 }

@@ -100,7 +100,7 @@ class LoaderStateValidationTest {
     assertThatThrownBy(() -> LoaderState.parse(forged("tail", "+0")))
         .hasMessageContaining("tail must be a number of ASCII digits, was '+0'");
     assertThatThrownBy(() -> LoaderState.parse(forged("shuffle", "")))
-        .hasMessageContaining("must be non-empty words");
+        .hasMessageContaining("the shuffle non-empty");
   }
 
   @Test
@@ -151,7 +151,7 @@ class LoaderStateValidationTest {
     LoaderState v1 =
         LoaderState.parse(
             "memflux-state/1 epoch=0 rows=10 shuffle=none world=1 consumed=6 leftovers= tail=0");
-    assertThat(v1.data()).isEmpty();
+    assertThat(v1.dataFingerprint()).isEmpty();
     List<Long> rest = ids(loader.resumeFrom(v1));
     assertThat(rest).containsExactlyElementsOf(LongStream.range(6, 10).boxed().toList());
     assertThatThrownBy(
