@@ -37,12 +37,15 @@ import reactor.core.scheduler.Schedulers;
 public final class Loader {
 
   private final Builder settings;
+  private final String data;
   private final LoaderState start;
   private final BufferPool pool;
   private final StageMeter gatherMeter;
 
-  private Loader(Builder settings, LoaderState start, BufferPool pool, StageMeter gatherMeter) {
+  private Loader(
+      Builder settings, String data, LoaderState start, BufferPool pool, StageMeter gatherMeter) {
     this.settings = settings;
+    this.data = data;
     this.start = start;
     this.pool = pool;
     this.gatherMeter = gatherMeter;
@@ -103,13 +106,14 @@ public final class Loader {
    * with another {@code shard} world size finishes the epoch over exactly the samples that no rank
    * had read (elastic resume).
    *
-   * @throws IllegalArgumentException when the state comes from a loader over other data or shuffle,
-   *     or does not know this rank's position
+   * @throws IllegalArgumentException naming what differs when the state comes from a loader over
+   *     other data (row count, a field's dtype, shape or sampled content) or another shuffle, puts
+   *     this rank past the end of its epoch, or does not know this rank's position
    */
   public Loader resumeFrom(LoaderState state) {
     Objects.requireNonNull(state, "state");
     planner(state, this::order); // validates the state now rather than at subscription
-    return new Loader(settings, state, pool, gatherMeter);
+    return new Loader(settings, data, state, pool, gatherMeter);
   }
 
   private long rows() {
@@ -123,7 +127,16 @@ public final class Loader {
   private BatchPlanner planner(LoaderState from, LongFunction<SampleOrder> orders) {
     Builder b = settings;
     return new BatchPlanner(
-        rows(), b.shuffle, orders, b.batchSize, b.dropLast, b.epochs, b.rank, b.worldSize, from);
+        rows(),
+        b.shuffle,
+        data,
+        orders,
+        b.batchSize,
+        b.dropLast,
+        b.epochs,
+        b.rank,
+        b.worldSize,
+        from);
   }
 
   /** The pool the batches' buffers come from; its outstanding count is zero when all are closed. */
@@ -185,7 +198,13 @@ public final class Loader {
   }
 
   Batch gather(BatchPlanner.Planned p) {
-    return GatherRun.gatherInto(p, settings.fields, pool, settings.batchSize);
+    return GatherRun.gatherInto(p, settings.fields, pool, batchRows());
+  }
+
+  /** Rows a batch buffer holds: the batch size, capped by the rows a batch can actually get. */
+  int batchRows() {
+    Builder b = settings;
+    return BatchPlanner.batchRows(rows(), b.worldSize, b.dropLast, b.batchSize);
   }
 
   /**
@@ -328,22 +347,25 @@ public final class Loader {
       require(epochs >= 1, "epochs", epochs, ">= 1");
       require(worldSize >= 1, "shard worldSize", worldSize, ">= 1");
       require(rank >= 0 && rank < worldSize, "shard rank", rank, "in [0, " + worldSize + ")");
+      int batchRows = BatchPlanner.batchRows(fields[0].rows(), worldSize, dropLast, batchSize);
       for (NpyArray f : fields) {
-        if (f.rowBytes() * batchSize > Integer.MAX_VALUE) {
+        if (f.rowBytes() * batchRows > Integer.MAX_VALUE) {
           throw new IllegalArgumentException(
               "batchSize "
                   + batchSize
                   + " makes a batch of "
                   + f.path()
                   + " "
-                  + f.rowBytes() * batchSize
+                  + f.rowBytes() * batchRows
                   + " bytes, above the 2 GiB a buffer can hold");
         }
       }
+      String data = DataFingerprint.of(fields);
       LoaderState start =
-          LoaderState.epochStart(0, fields[0].rows(), shuffle.toString(), worldSize);
+          LoaderState.epochStart(0, fields[0].rows(), shuffle.toString(), data, worldSize);
       return new Loader(
           this,
+          data,
           start,
           pool != null ? pool : new BufferPool(Math.max(16, prefetch * 2)),
           new StageMeter("gather", gatherThreads));
