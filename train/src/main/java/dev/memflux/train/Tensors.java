@@ -129,6 +129,14 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     return fields.clone();
   }
 
+  /** {@code batchesAhead} after checking it is positive; shared by the builders that take it. */
+  static int checkBatchesAhead(int batchesAhead) {
+    if (batchesAhead < 1) {
+      throw new IllegalArgumentException("batchesAhead must be >= 1, was " + batchesAhead);
+    }
+    return batchesAhead;
+  }
+
   private TensorBatch toTensors(Batch host, Subscription sub) {
     sub.pending.remove(host);
     long start = System.nanoTime();
@@ -242,10 +250,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
      * holds pooled buffers (and, on a GPU, device memory) until it is trained.
      */
     public Builder batchesAhead(int batchesAhead) {
-      if (batchesAhead < 1) {
-        throw new IllegalArgumentException("batchesAhead must be >= 1, was " + batchesAhead);
-      }
-      this.batchesAhead = batchesAhead;
+      this.batchesAhead = checkBatchesAhead(batchesAhead);
       return this;
     }
 
