@@ -1,12 +1,12 @@
-package dev.memflux.samples;
+package dev.memflux.train;
 
 import ai.djl.metric.Metrics;
 import dev.memflux.core.StageMeter;
 
 /**
  * Times the training steps of the epoch in progress, live, for the progress display: how long the
- * training thread computed and how long it waited for data between steps. Install with {@code
- * trainer.setMetrics(clock)}.
+ * training thread computed and how long it waited for data between steps. {@link ProgressListener}
+ * installs it as the trainer's metrics.
  *
  * <p>{@code Training.fit} reports the exact figures only when the whole run ends, and a DJL
  * listener is told about a batch only after its backward pass, so the start of a step is not
