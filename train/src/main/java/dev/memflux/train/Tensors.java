@@ -112,7 +112,9 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
             (sub, error) -> sub.release(released),
             sub -> sub.release(released))
         .doOnDiscard(Batch.class, Batch::close)
-        .doOnDiscard(TensorBatch.class, TensorBatch::close);
+        .doOnDiscard(TensorBatch.class, TensorBatch::close)
+        .name("memflux.convert")
+        .tag("stage", "convert");
   }
 
   /**
