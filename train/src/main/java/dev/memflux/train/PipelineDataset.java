@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
@@ -61,6 +62,7 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
   private final int batchesAhead;
   private final boolean repeat;
   private final List<DataWait> passes = new ArrayList<>();
+  private final LongAdder totalWaitNanos = new LongAdder();
 
   private NDManager manager;
   private Tensors tensors;
@@ -116,6 +118,14 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
   /** Nothing to prepare: the pipeline starts at the first pass. */
   @Override
   public void prepare(Progress progress) {}
+
+  /**
+   * Seconds the trainer has waited for a batch, over every pass so far including the one in
+   * progress; may be read from any thread (for {@link PipelineMetrics}).
+   */
+  public double dataWaitSeconds() {
+    return totalWaitNanos.sum() / 1e9;
+  }
 
   /** The data wait of every finished pass, oldest first. */
   public List<DataWait> dataWait() {
@@ -237,7 +247,9 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
         subscription.take().close();
         b = subscription.peek();
       }
-      waitNanos += System.nanoTime() - waitStart;
+      long waited = System.nanoTime() - waitStart;
+      waitNanos += waited;
+      totalWaitNanos.add(waited);
       if (b == null || (epoch >= 0 && b.epoch() != epoch)) {
         end();
         return false;

@@ -65,6 +65,14 @@ public final class ProgressListener extends TrainingListenerAdapter {
     return clock.meter();
   }
 
+  /**
+   * Seconds the trainer has waited for data since it was made, over every epoch so far; may be read
+   * from any thread (for {@link PipelineMetrics}).
+   */
+  public double dataWaitSeconds() {
+    return clock.waitSeconds();
+  }
+
   /** Installs the step clock as the trainer's metrics, unless it has some, and starts it. */
   @Override
   public void onTrainingBegin(Trainer trainer) {
