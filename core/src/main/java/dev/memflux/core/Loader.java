@@ -65,6 +65,10 @@ public final class Loader {
    * builder was given a gather scheduler, which stays the caller's).
    */
   public Flux<Batch> batches() {
+    return gather().name("memflux.gather").tag("stage", "gather");
+  }
+
+  private Flux<Batch> gather() {
     return Flux.defer(
         () -> {
           boolean own = settings.gatherScheduler == null;

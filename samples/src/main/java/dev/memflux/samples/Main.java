@@ -47,8 +47,12 @@ public final class Main implements Callable<Integer> {
    * @param args the command line arguments
    */
   public static void main(String[] args) {
-    // First, before any class can touch DJL: DJL must never reach the network or its telemetry.
-    System.setProperty("ai.djl.offline", "true");
+    // First, before any class can touch DJL: DJL must never reach the network or its telemetry,
+    // unless the user asked for DJL's download of natives with -Dai.djl.offline=false (README,
+    // GPU).
+    if (System.getProperty("ai.djl.offline") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
     System.setProperty("OPT_OUT_TRACKING", "true");
     NativeHeap.retainFreedMemoryUnlessSet();
     System.exit(commandLine().execute(args));

@@ -141,7 +141,7 @@ public final class TrainCommand implements Callable<Integer> {
     DataSource.Dataset dataset = source.resolve(data);
     out.println(dataset.description());
     out.flush();
-    TrainOutcome outcome = TrainingJob.run(settings, dataset, ProgressPrinter.forConsole(out));
+    TrainOutcome outcome = TrainingJob.run(settings, dataset, out);
     TrainSummary summary = TrainSummary.of(outcome);
     out.println(
         String.format(

@@ -17,10 +17,12 @@ import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
 import dev.memflux.train.Checkpoint;
+import dev.memflux.train.ProgressListener;
 import dev.memflux.train.Training;
 import dev.memflux.train.TrainingOptions;
 import dev.memflux.train.TrainingReport;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -33,7 +35,7 @@ import reactor.core.Exceptions;
  * trainer) is closed before it returns or throws.
  *
  * <pre>{@code
- * TrainOutcome outcome = TrainingJob.run(settings, DataSource.defaults().resolve("auto"), printer);
+ * TrainOutcome outcome = TrainingJob.run(settings, DataSource.defaults().resolve("auto"), out);
  * }</pre>
  */
 final class TrainingJob {
@@ -54,13 +56,14 @@ final class TrainingJob {
   private TrainingJob() {}
 
   /**
-   * Trains as {@code settings} say on {@code data}, showing progress on {@code printer}.
+   * Trains as {@code settings} say on {@code data}, showing progress on {@code out} (a bar redrawn
+   * in place when the JVM has a console).
    *
    * @throws IOException when a file cannot be read, is not images (N, C, H, W) uint8 with int64
    *     labels, or the checkpoint to resume is missing or does not fit the model
    * @throws IllegalArgumentException when the settings do not fit the data or the checkpoint
    */
-  static TrainOutcome run(TrainSettings settings, DataSource.Dataset data, ProgressPrinter printer)
+  static TrainOutcome run(TrainSettings settings, DataSource.Dataset data, PrintWriter out)
       throws IOException {
     try (NpyArray x = NpyArray.open(data.trainX());
         NpyArray y = NpyArray.open(data.trainY());
@@ -109,18 +112,19 @@ final class TrainingJob {
                   + firstEpoch
                   + " epochs; ask for more with --epochs");
         }
-        StepClock clock = new StepClock();
+        ProgressListener progress =
+            ProgressListener.builder(settings.epochs(), loader.batchesPerEpoch())
+                .firstEpoch(firstEpoch)
+                .output(out, System.console() != null)
+                .build();
         DefaultTrainingConfig config =
             new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .addEvaluator(new Accuracy())
                 .optOptimizer(
                     Optimizer.adam().optLearningRateTracker(learningRate(settings, loader)).build())
                 .addTrainingListeners(TrainingListener.Defaults.basic())
-                .addTrainingListeners(
-                    new ProgressListener(
-                        clock, printer, firstEpoch, settings.epochs(), loader.batchesPerEpoch()));
+                .addTrainingListeners(progress);
         try (Trainer trainer = model.newTrainer(config)) {
-          trainer.setMetrics(clock);
           trainer.initialize(new Shape(1, image[0], image[1], image[2]));
           TrainingOptions.Builder options =
               TrainingOptions.builder()
@@ -131,10 +135,10 @@ final class TrainingJob {
           }
           RateSampler rates =
               new RateSampler(
-                  List.of(loader.gatherMeter(), trainImages.meter(), clock.meter()), RATE_INTERVAL);
+                  List.of(loader.gatherMeter(), trainImages.meter(), progress.stepMeter()),
+                  RATE_INTERVAL);
           TrainingReport report;
           try (rates) {
-            clock.startEpoch();
             report = fit(trainer, loader, trainImages, options.build());
           }
           return new TrainOutcome(

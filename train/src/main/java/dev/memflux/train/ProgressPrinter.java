@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.train;
 
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -62,11 +62,6 @@ final class ProgressPrinter {
   ProgressPrinter(PrintWriter out, boolean terminal) {
     this.out = out;
     this.terminal = terminal;
-  }
-
-  /** A printer for {@code out} that draws a bar when the JVM runs on a terminal. */
-  static ProgressPrinter forConsole(PrintWriter out) {
-    return new ProgressPrinter(out, System.console() != null);
   }
 
   /** A batch was trained. */

@@ -1,12 +1,13 @@
-package dev.memflux.samples;
+package dev.memflux.train;
 
 import ai.djl.metric.Metrics;
 import dev.memflux.core.StageMeter;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Times the training steps of the epoch in progress, live, for the progress display: how long the
- * training thread computed and how long it waited for data between steps. Install with {@code
- * trainer.setMetrics(clock)}.
+ * training thread computed and how long it waited for data between steps. {@link ProgressListener}
+ * installs it as the trainer's metrics.
  *
  * <p>{@code Training.fit} reports the exact figures only when the whole run ends, and a DJL
  * listener is told about a batch only after its backward pass, so the start of a step is not
@@ -20,6 +21,7 @@ import dev.memflux.core.StageMeter;
 final class StepClock extends Metrics {
 
   private final StageMeter meter = new StageMeter("train", 1);
+  private final LongAdder waitNanos = new LongAdder();
   private long idleSince = System.nanoTime();
   private long forwardStart;
   private long epochNanos;
@@ -38,7 +40,9 @@ final class StepClock extends Metrics {
     switch (name) {
       case "forward" -> {
         forwardStart = now - value.longValue();
-        epochWaitNanos += Math.max(0, forwardStart - idleSince);
+        long wait = Math.max(0, forwardStart - idleSince);
+        epochWaitNanos += wait;
+        waitNanos.add(wait);
       }
       case "step" -> {
         epochNanos += now - idleSince;
@@ -64,6 +68,11 @@ final class StepClock extends Metrics {
   /** Seconds of this epoch spent waiting for a batch. */
   double epochWaitSeconds() {
     return epochWaitNanos / 1e9;
+  }
+
+  /** Seconds spent waiting for a batch since the clock was made; may be read from any thread. */
+  double waitSeconds() {
+    return waitNanos.sum() / 1e9;
   }
 
   /** Finished training steps, for the trainer's rate over time. */
