@@ -2,6 +2,7 @@ package dev.memflux.samples;
 
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
+import dev.memflux.samples.data.IdxFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Convert IDX (MNIST, Fashion-MNIST) or raw np.memmap files to .npy.",
     subcommands = {ConvertCommand.Idx.class, ConvertCommand.Raw.class})
-public final class ConvertCommand implements Callable<Integer> {
+final class ConvertCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 

@@ -2,6 +2,8 @@ package dev.memflux.samples;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
+import dev.memflux.samples.data.IdxFile;
+import dev.memflux.samples.report.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -32,7 +34,7 @@ import picocli.CommandLine.Spec;
       "Print the shape, dtype, order, format version, element count, sum (float64),",
       "first element (all indices 0) and last element (all indices -1) of a .npy file."
     })
-public final class InspectCommand implements Callable<Integer> {
+final class InspectCommand implements Callable<Integer> {
 
   /** Bytes summed per gather; rows larger than this are summed element by element. */
   static final int BLOCK_BYTES = 4 << 20;

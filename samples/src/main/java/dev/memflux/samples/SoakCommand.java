@@ -20,6 +20,7 @@ import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
 import dev.memflux.core.Shuffle;
+import dev.memflux.samples.data.FileTrees;
 import dev.memflux.train.Training;
 import dev.memflux.train.TrainingOptions;
 import dev.memflux.train.TrainingReport;
@@ -53,7 +54,7 @@ import picocli.CommandLine.Spec;
     description =
         "Train a small model for N minutes through the full pipeline and check that"
             + " heap, direct memory, RSS and threads stay flat.")
-public final class SoakCommand implements Callable<Integer> {
+final class SoakCommand implements Callable<Integer> {
 
   static final double MAX_GROWTH_PERCENT = 5.0;
   // Growth below these is noise, not a leak: a pool buffer or two, an allocator arena, one thread.

@@ -1,5 +1,10 @@
 package dev.memflux.samples;
 
+import dev.memflux.samples.data.DataSource;
+import dev.memflux.samples.job.TrainSettings;
+import dev.memflux.samples.report.ReportWriter;
+import dev.memflux.samples.report.TrainOutcome;
+import dev.memflux.samples.report.TrainSummary;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -35,7 +40,7 @@ import picocli.CommandLine.Spec;
       "Train an MLP or CNN on memory-mapped .npy images, validating on the test split each epoch.",
       "Without arguments: an MLP on Fashion-MNIST (synthetic shapes when it is not installed)."
     })
-public final class TrainCommand implements Callable<Integer> {
+final class TrainCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
@@ -119,7 +124,7 @@ public final class TrainCommand implements Callable<Integer> {
   private final DataSource source;
 
   /** The command with the default data source (Fashion-MNIST from Debian's package). */
-  public TrainCommand() {
+  TrainCommand() {
     this(DataSource.defaults());
   }
 

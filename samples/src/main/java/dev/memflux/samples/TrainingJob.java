@@ -16,6 +16,13 @@ import dev.memflux.core.DType;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
+import dev.memflux.samples.data.DataSource;
+import dev.memflux.samples.data.IdxFile;
+import dev.memflux.samples.job.ChannelStats;
+import dev.memflux.samples.job.Classifiers;
+import dev.memflux.samples.job.TrainSettings;
+import dev.memflux.samples.report.RateSampler;
+import dev.memflux.samples.report.TrainOutcome;
 import dev.memflux.train.Checkpoint;
 import dev.memflux.train.Training;
 import dev.memflux.train.TrainingOptions;
@@ -28,8 +35,8 @@ import reactor.core.Exceptions;
 
 /**
  * Runs one training job: memory-mapped .npy files → {@link Loader} → {@link Augment} → {@code
- * Training.fit} with a {@link Models} block, softmax cross-entropy and Adam, validating on the test
- * split (standardised, never augmented) after every epoch. Everything it opens (arrays, model,
+ * Training.fit} with a {@link Classifiers} block, softmax cross-entropy and Adam, validating on the
+ * test split (standardised, never augmented) after every epoch. Everything it opens (arrays, model,
  * trainer) is closed before it returns or throws.
  *
  * <pre>{@code
@@ -93,7 +100,7 @@ final class TrainingJob {
       // Parameter initialisation and dropout draw from the engine's generator.
       Engine.getInstance().setRandomSeed(Long.hashCode(settings.seed()));
       try (Model model = Model.newInstance(settings.model())) {
-        model.setBlock(Models.block(settings.model(), classes));
+        model.setBlock(Classifiers.block(settings.model(), classes));
         if (settings.resume() != null) {
           // A missing checkpoint is Checkpoint's NoSuchFileException, which names the file.
           loader =

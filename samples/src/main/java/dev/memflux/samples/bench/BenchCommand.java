@@ -1,9 +1,6 @@
-package dev.memflux.samples;
+package dev.memflux.samples.bench;
 
-import dev.memflux.samples.bench.BenchFiles;
-import dev.memflux.samples.bench.BenchRun;
-import dev.memflux.samples.bench.BenchSettings;
-import dev.memflux.samples.bench.PeerRunner;
+import dev.memflux.samples.data.DataSource;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Optional;

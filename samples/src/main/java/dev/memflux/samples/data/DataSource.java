@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.data;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
@@ -115,7 +115,7 @@ public final class DataSource {
   }
 
   /** {@code $XDG_CACHE_HOME/memflux}, or {@code ~/.cache/memflux} when it is unset or relative. */
-  static Path defaultCacheDir(Map<String, String> env, Path home) {
+  public static Path defaultCacheDir(Map<String, String> env, Path home) {
     String xdg = env.get("XDG_CACHE_HOME");
     // The XDG spec says relative values are invalid and must be ignored.
     Path base = xdg != null && Path.of(xdg).isAbsolute() ? Path.of(xdg) : home.resolve(".cache");

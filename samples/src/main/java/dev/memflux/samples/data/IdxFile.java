@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.data;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyWriter;
@@ -416,7 +416,8 @@ public final class IdxFile implements AutoCloseable {
     return count * type.size() + " data bytes for shape " + shapeString(shape) + " of " + type;
   }
 
-  static String shapeString(long[] shape) {
+  /** numpy's repr of a shape: {@code (3,)}, {@code (3, 4)}. */
+  public static String shapeString(long[] shape) {
     StringJoiner s = new StringJoiner(", ", "(", shape.length == 1 ? ",)" : ")");
     for (long d : shape) {
       s.add(Long.toString(d));

@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.report;
 
 import dev.memflux.train.EpochReport;
 import dev.memflux.train.FlightSample;

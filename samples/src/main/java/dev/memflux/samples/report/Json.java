@@ -1,15 +1,15 @@
-package dev.memflux.samples;
+package dev.memflux.samples.report;
 
 /**
  * A minimal writer for one flat JSON object, enough for machine-readable command output without a
  * JSON library. Values are given already encoded with the static helpers.
  */
-final class Json {
+public final class Json {
 
   private final StringBuilder out = new StringBuilder("{");
 
   /** Appends {@code "name":value}; {@code value} must already be valid JSON. */
-  Json field(String name, String value) {
+  public Json field(String name, String value) {
     if (out.length() > 1) {
       out.append(',');
     }
@@ -24,7 +24,7 @@ final class Json {
   }
 
   /** A JSON string literal. */
-  static String string(String s) {
+  public static String string(String s) {
     StringBuilder b = new StringBuilder("\"");
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -47,7 +47,7 @@ final class Json {
   }
 
   /** A JSON array of integers. */
-  static String array(long[] values) {
+  public static String array(long[] values) {
     StringBuilder b = new StringBuilder("[");
     for (int i = 0; i < values.length; i++) {
       b.append(i == 0 ? "" : ",").append(values[i]);

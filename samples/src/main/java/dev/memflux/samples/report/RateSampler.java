@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.report;
 
 import dev.memflux.core.StageMeter;
 import java.time.Duration;
@@ -12,7 +12,7 @@ import reactor.core.publisher.Flux;
  * each stage's rate over time (the training report has only their totals). Sampling starts at
  * construction and stops at {@link #close()}, after one last sample.
  */
-final class RateSampler implements AutoCloseable {
+public final class RateSampler implements AutoCloseable {
 
   /**
    * Batches finished by each stage since sampling started.
@@ -20,10 +20,10 @@ final class RateSampler implements AutoCloseable {
    * @param seconds time since sampling started
    * @param completed per stage, in the order of {@link RateSampler#names()}
    */
-  record Sample(double seconds, long[] completed) {
+  public record Sample(double seconds, long[] completed) {
 
     /** Copies the counts in. */
-    Sample {
+    public Sample {
       completed = completed.clone();
     }
 
@@ -41,7 +41,7 @@ final class RateSampler implements AutoCloseable {
   private final Disposable ticks;
 
   /** Starts sampling {@code meters} every {@code interval}. */
-  RateSampler(List<StageMeter> meters, Duration interval) {
+  public RateSampler(List<StageMeter> meters, Duration interval) {
     this.meters = List.copyOf(meters);
     this.start = new long[meters.size()];
     for (int i = 0; i < start.length; i++) {
@@ -63,12 +63,12 @@ final class RateSampler implements AutoCloseable {
   }
 
   /** The stage names, in the order of each sample's counts. */
-  List<String> names() {
+  public List<String> names() {
     return meters.stream().map(StageMeter::name).toList();
   }
 
   /** The samples taken so far, oldest first. */
-  List<Sample> samples() {
+  public List<Sample> samples() {
     synchronized (samples) {
       return List.copyOf(samples);
     }

@@ -1,7 +1,8 @@
-package dev.memflux.samples;
+package dev.memflux.samples.report;
 
-import static dev.memflux.samples.TrainSummary.number;
+import static dev.memflux.samples.report.TrainSummary.number;
 
+import dev.memflux.samples.job.TrainSettings;
 import dev.memflux.train.EpochReport;
 import dev.memflux.train.StageReport;
 import dev.memflux.train.TrainingReport;
@@ -20,7 +21,7 @@ import java.util.function.Function;
  * bottleneck verdict, per-epoch and per-stage tables, the charts embedded as images), {@code
  * report.json} (the same figures for machines) and the {@link Charts} PNGs.
  */
-final class ReportWriter {
+public final class ReportWriter {
 
   /** The Markdown report's file name. */
   static final String MARKDOWN = "report.md";
@@ -42,7 +43,7 @@ final class ReportWriter {
    *
    * @return the Markdown report's path
    */
-  static Path write(Path dir, TrainOutcome outcome) throws IOException {
+  public static Path write(Path dir, TrainOutcome outcome) throws IOException {
     Files.createDirectories(dir);
     List<String> charts = Charts.write(dir, outcome);
     Files.writeString(dir.resolve(JSON), json(outcome, charts) + "\n", StandardCharsets.UTF_8);

@@ -1,5 +1,7 @@
-package dev.memflux.samples;
+package dev.memflux.samples.report;
 
+import dev.memflux.samples.job.ChannelStats;
+import dev.memflux.samples.job.TrainSettings;
 import dev.memflux.train.TrainingReport;
 import java.util.List;
 import java.util.Objects;
@@ -7,7 +9,7 @@ import java.util.Objects;
 /**
  * What one {@code memflux train} run did, for its summary line, JSON and report.
  *
- * @param dataset the dataset's description line, as {@link DataSource.Dataset#description()}
+ * @param dataset the dataset's description line, as {@code DataSource.Dataset#description()}
  * @param settings the settings it ran with
  * @param stats the input standardisation used
  * @param firstEpoch the epoch it started in (later than 0 when resumed)
@@ -15,7 +17,7 @@ import java.util.Objects;
  * @param rateStages names of the stages whose rates were sampled over time
  * @param rates the stages' finished batches sampled over time
  */
-record TrainOutcome(
+public record TrainOutcome(
     String dataset,
     TrainSettings settings,
     ChannelStats stats,
@@ -25,7 +27,7 @@ record TrainOutcome(
     List<RateSampler.Sample> rates) {
 
   /** Checks and copies the components. */
-  TrainOutcome {
+  public TrainOutcome {
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(stats, "stats");

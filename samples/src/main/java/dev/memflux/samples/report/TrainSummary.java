@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.report;
 
 import java.util.Locale;
 
@@ -19,7 +19,7 @@ import java.util.Locale;
  * @param dataWaitPercent share of training time spent waiting for data
  * @param seconds wall time of training, validation included
  */
-record TrainSummary(
+public record TrainSummary(
     String dataset,
     String model,
     int epochs,
@@ -31,7 +31,7 @@ record TrainSummary(
   private static final String DATASET_PREFIX = "dataset: ";
 
   /** The summary of {@code outcome}. */
-  static TrainSummary of(TrainOutcome outcome) {
+  public static TrainSummary of(TrainOutcome outcome) {
     String dataset = outcome.dataset();
     if (dataset.startsWith(DATASET_PREFIX)) {
       dataset = dataset.substring(DATASET_PREFIX.length());
@@ -47,7 +47,7 @@ record TrainSummary(
   }
 
   /** One line of JSON with the keys shown above. */
-  String toJson() {
+  public String toJson() {
     return new Json()
         .field("dataset", Json.string(dataset))
         .field("model", Json.string(model))

@@ -1,8 +1,8 @@
-package dev.memflux.samples;
+package dev.memflux.samples.data;
 
-import static dev.memflux.samples.IdxFixtures.gzip;
-import static dev.memflux.samples.IdxFixtures.idx;
-import static dev.memflux.samples.IdxFixtures.write;
+import static dev.memflux.samples.data.IdxFixtures.gzip;
+import static dev.memflux.samples.data.IdxFixtures.idx;
+import static dev.memflux.samples.data.IdxFixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
