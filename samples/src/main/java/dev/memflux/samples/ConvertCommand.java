@@ -2,7 +2,7 @@ package dev.memflux.samples;
 
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
-import dev.memflux.samples.data.IdxFile;
+import dev.memflux.samples.data.IdxConverter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -75,7 +75,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
       checkDistinct(in, out);
-      IdxFile.convert(in, out, channels, labelsInt64);
+      IdxConverter.convert(in, out, channels, labelsInt64);
       return printWritten(spec, out);
     }
   }
@@ -131,7 +131,7 @@ final class ConvertCommand implements Callable<Integer> {
           "wrote "
               + out
               + ": shape "
-              + IdxFile.shapeString(written.shape())
+              + NpyArray.shapeString(written.shape())
               + ", dtype "
               + written.dtype().descr()
               + ", "

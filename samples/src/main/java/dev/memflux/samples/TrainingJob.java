@@ -17,7 +17,6 @@ import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
 import dev.memflux.samples.data.DataSource;
-import dev.memflux.samples.data.IdxFile;
 import dev.memflux.samples.job.ChannelStats;
 import dev.memflux.samples.job.Classifiers;
 import dev.memflux.samples.job.TrainSettings;
@@ -210,7 +209,7 @@ final class TrainingJob {
                 + ": expected uint8 images (N, C, H, W), found "
                 + a.dtype()
                 + " of shape "
-                + IdxFile.shapeString(a.shape()));
+                + NpyArray.shapeString(a.shape()));
       }
     }
     long[] shape = train.rowShape();
@@ -218,9 +217,9 @@ final class TrainingJob {
       throw new IOException(
           test.path()
               + ": test images have shape "
-              + IdxFile.shapeString(test.rowShape())
+              + NpyArray.shapeString(test.rowShape())
               + " but train images "
-              + IdxFile.shapeString(shape));
+              + NpyArray.shapeString(shape));
     }
     return shape;
   }

@@ -5,7 +5,7 @@ import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
 import dev.memflux.core.Seeds;
 import dev.memflux.samples.data.DataSource;
-import dev.memflux.samples.data.IdxFile;
+import dev.memflux.samples.data.IdxConverter;
 import dev.memflux.samples.data.SyntheticImages;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -143,8 +143,8 @@ final class BenchFiles {
 
   private void writeFashionMnist(long rows, Path x, Path y) throws IOException {
     if (realFashionMnist()) {
-      IdxFile.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_IMAGES), x, true, false);
-      IdxFile.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_LABELS), y, false, true);
+      IdxConverter.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_IMAGES), x, true, false);
+      IdxConverter.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_LABELS), y, false, true);
     } else {
       new SyntheticImages(SEED).writeNpy(rows, x, y);
     }

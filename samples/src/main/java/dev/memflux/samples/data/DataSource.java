@@ -203,7 +203,7 @@ public final class DataSource {
           for (int i = 0; i < FILE_NAMES.size(); i++) {
             // Images and labels alternate, as in FILE_NAMES.
             boolean images = i % 2 == 0;
-            IdxFile.convert(
+            IdxConverter.convert(
                 packageDir.resolve(FASHION_MNIST_FILES.get(i)),
                 tmp.resolve(FILE_NAMES.get(i)),
                 images,
@@ -301,13 +301,13 @@ public final class DataSource {
                 + ": expected 1-d integer labels, found "
                 + y.dtype()
                 + " of shape "
-                + IdxFile.shapeString(y.shape()));
+                + NpyArray.shapeString(y.shape()));
       }
       if (x.ndim() < 2 || x.rows() != y.rows()) {
         throw new IOException(
             images
                 + " has shape "
-                + IdxFile.shapeString(x.shape())
+                + NpyArray.shapeString(x.shape())
                 + " but "
                 + labels
                 + " has "
