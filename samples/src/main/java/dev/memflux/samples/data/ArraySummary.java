@@ -1,8 +1,14 @@
 package dev.memflux.samples.data;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
-import dev.memflux.samples.report.Json;
 import java.math.BigInteger;
 import java.nio.file.Path;
 
@@ -39,6 +45,10 @@ public record ArraySummary(
     double sum,
     Number first,
     Number last) {
+
+  // Compact, "<f4" kept as is (not \u003c), and null fields written: "first":null is data.
+  private static final Gson GSON =
+      new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
   /** Copies the shape in. */
   public ArraySummary {
@@ -92,16 +102,20 @@ public record ArraySummary(
 
   /** The summary as one JSON object; numbers JSON cannot hold (NaN, infinities) become strings. */
   public String toJson() {
-    return new Json()
-        .field("shape", Json.array(shape))
-        .field("descr", Json.string(dtype.descr()))
-        .field("fortran_order", Boolean.toString(fortranOrder))
-        .field("version", Json.string(version))
-        .field("count", Long.toString(count))
-        .field("sum", jsonNumber(sum))
-        .field("first", jsonValue(first))
-        .field("last", jsonValue(last))
-        .toString();
+    JsonArray dims = new JsonArray();
+    for (long d : shape) {
+      dims.add(d);
+    }
+    JsonObject json = new JsonObject();
+    json.add("shape", dims);
+    json.addProperty("descr", dtype.descr());
+    json.addProperty("fortran_order", fortranOrder);
+    json.addProperty("version", version);
+    json.addProperty("count", count);
+    json.add("sum", jsonNumber(sum));
+    json.add("first", jsonValue(first));
+    json.add("last", jsonValue(last));
+    return GSON.toJson(json);
   }
 
   /**
@@ -127,13 +141,13 @@ public record ArraySummary(
     return s.toString();
   }
 
-  private String jsonValue(Number v) {
+  private JsonElement jsonValue(Number v) {
     if (v == null) {
-      return "null";
+      return JsonNull.INSTANCE;
     }
     return switch (dtype.kind()) {
-      case BOOL -> Boolean.toString(v.longValue() != 0);
-      case INT, UINT -> v.toString();
+      case BOOL -> new JsonPrimitive(v.longValue() != 0);
+      case INT, UINT -> new JsonPrimitive(v);
       case FLOAT -> jsonNumber(v);
     };
   }
@@ -150,15 +164,10 @@ public record ArraySummary(
   }
 
   /** A float as JSON: its shortest text, or a string for what JSON has no number for. */
-  private static String jsonNumber(Number v) {
+  private static JsonPrimitive jsonNumber(Number v) {
     double d = v.doubleValue();
-    if (Double.isNaN(d)) {
-      return "\"NaN\"";
-    }
-    if (Double.isInfinite(d)) {
-      return d > 0 ? "\"Infinity\"" : "\"-Infinity\"";
-    }
-    return v.toString();
+    // Strings as Python's json.loads spells them, which float() then reads back.
+    return Double.isFinite(d) ? new JsonPrimitive(v) : new JsonPrimitive(Double.toString(d));
   }
 
   private static String textNumber(Number v) {

@@ -2,8 +2,14 @@ package dev.memflux.samples.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -28,26 +34,36 @@ class BenchCommandTest {
 
     assertThat(status).isZero();
     String text = Files.readString(json);
-    assertThat(text).startsWith("{\"results\": [").endsWith("]}\n");
-    for (String stage : new String[] {"limit", "loader", "augment", "train"}) {
-      assertThat(text).contains("\"stage\": \"" + stage + "\"");
-    }
-    for (String impl : new String[] {"memcpy", "seqread", "memflux", "djl", "preloaded"}) {
-      assertThat(text).contains("\"impl\": \"" + impl + "\"");
-    }
-    assertThat(text).contains("\"dataset\": \"fmnist-u8\"", "\"dataset\": \"images-f32\"");
-    String[] rows = text.split("\n  \\{");
+    JsonArray results = JsonParser.parseString(text).getAsJsonObject().getAsJsonArray("results");
+    List<JsonObject> rows = new ArrayList<>();
+    results.forEach(r -> rows.add(r.getAsJsonObject()));
     // Limits 6; loader 2 orders x 2 thread counts x 2 data sets; augment 2 interpolations x 2
     // parallelisms x 2 data sets; train 3 feeds x 2 models.
-    assertThat(rows).hasSize(1 + 6 + 8 + 8 + 6);
-    assertThat(text)
-        .contains("\"variant\": \"flip+rot15-nearest\"", "\"variant\": \"flip+rot15-bilinear\"");
-    for (int i = 1; i < rows.length; i++) {
-      assertThat(rows[i])
-          .contains("\"shuffle\": ", "\"threads\": ", "\"samples_per_sec\": ", "\"gb_per_sec\": ");
-      if (rows[i].contains("\"stage\": \"train\"")) {
-        assertThat(rows[i]).containsPattern("\"data_wait_pct\": [0-9.e+-]+");
+    assertThat(rows).hasSize(6 + 8 + 8 + 6);
+    assertThat(rows)
+        .extracting(r -> r.get("stage").getAsString())
+        .contains("limit", "loader", "augment", "train");
+    assertThat(rows)
+        .extracting(r -> r.get("impl").getAsString())
+        .contains("memcpy", "seqread", "memflux", "djl", "preloaded");
+    assertThat(rows)
+        .extracting(r -> r.get("variant").getAsString())
+        .contains("flip+rot15-nearest", "flip+rot15-bilinear");
+    assertThat(rows)
+        .extracting(r -> r.get("dataset"))
+        .extracting(d -> d.isJsonNull() ? null : d.getAsString())
+        .contains("fmnist-u8", "images-f32");
+    for (JsonObject row : rows) {
+      assertThat(row.keySet())
+          .as("%s", row)
+          .contains("shuffle", "threads", "samples_per_sec", "gb_per_sec", "spread", "reps");
+      assertThat(row.get("gb_per_sec").getAsDouble()).as("%s", row).isPositive();
+      if (row.get("stage").getAsString().equals("train")) {
+        JsonElement wait = row.get("data_wait_pct");
+        assertThat(wait.getAsDouble()).as("%s", row).isBetween(0.0, 100.0);
       }
     }
+    // one row per line, as the table shows them
+    assertThat(text.lines().filter(l -> l.startsWith("    {\"stage\": ")).count()).isEqualTo(28);
   }
 }
