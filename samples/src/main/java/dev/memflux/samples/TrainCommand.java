@@ -1,12 +1,14 @@
 package dev.memflux.samples;
 
 import dev.memflux.samples.data.DataSource;
+import dev.memflux.samples.data.OutputPlaces;
 import dev.memflux.samples.job.TrainSettings;
 import dev.memflux.samples.report.ReportWriter;
 import dev.memflux.samples.report.TrainOutcome;
 import dev.memflux.samples.report.TrainSummary;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -142,6 +144,16 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     TrainSettings settings = settings();
+    // Before any work: a place that cannot take the outputs would fail only after training.
+    if (checkpoint != null) {
+      OutputPlaces.directory("--checkpoint", checkpoint);
+    }
+    if (report != null) {
+      OutputPlaces.directory("--report", report);
+    }
+    if (resume != null && !Files.isDirectory(resume)) {
+      throw new IllegalArgumentException("--resume " + resume + ": not a directory");
+    }
     PrintWriter out = spec.commandLine().getOut();
     DataSource.Dataset dataset = source.resolve(data);
     out.println(dataset.description());
@@ -182,7 +194,7 @@ final class TrainCommand implements Callable<Integer> {
           checkpoint,
           resume);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.memflux.samples.bench;
 
 import dev.memflux.samples.data.DataSource;
+import dev.memflux.samples.data.OutputPlaces;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -74,6 +75,11 @@ public final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     BenchSettings settings = new BenchSettings(quick, scale);
     Path dir = data != null ? data : defaultDir(scale);
+    // Before any work: the JSON is written only after minutes of measuring.
+    OutputPlaces.directory("--data", dir);
+    if (json != null) {
+      OutputPlaces.file("--json", json);
+    }
     Optional<PeerRunner> peer = Optional.empty();
     if (peers) {
       Optional<Path> script = peerScript();

@@ -37,7 +37,11 @@ public record TrainSettings(
    */
   public TrainSettings {
     Objects.requireNonNull(model, "model");
-    require(Classifiers.NAMES.contains(model), "--model", model, "one of " + Classifiers.NAMES);
+    require(
+        Classifiers.NAMES.contains(model),
+        "--model",
+        model,
+        String.join(" or ", Classifiers.NAMES));
     require(epochs >= 1, "--epochs", epochs, ">= 1");
     require(batchSize >= 1, "--batch-size", batchSize, ">= 1");
     require(

@@ -1,6 +1,7 @@
 package dev.memflux.samples.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -17,6 +18,19 @@ import picocli.CommandLine;
 class BenchCommandTest {
 
   @TempDir Path dir;
+
+  @Test
+  void aJsonPlaceThatCannotTakeTheFileIsRefusedBeforeAnyMeasurement() {
+    BenchCommand bench = new BenchCommand();
+    new CommandLine(bench)
+        .parseArgs(
+            "--scale", "0.005", "--data", dir.resolve("data").toString(), "--json", dir.toString());
+
+    assertThatThrownBy(bench::call)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--json " + dir + ": is a directory");
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
 
   @Test
   void quickRunWritesEveryMeasurementAsJsonWithTheSharedKeys() throws Exception {
