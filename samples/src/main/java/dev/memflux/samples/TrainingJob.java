@@ -20,7 +20,7 @@ import dev.memflux.samples.data.DataSource;
 import dev.memflux.samples.job.ChannelStats;
 import dev.memflux.samples.job.Classifiers;
 import dev.memflux.samples.job.TrainSettings;
-import dev.memflux.samples.report.RateSampler;
+import dev.memflux.samples.report.TimelineRecorder;
 import dev.memflux.samples.report.TrainOutcome;
 import dev.memflux.train.Checkpoint;
 import dev.memflux.train.Training;
@@ -55,7 +55,7 @@ final class TrainingJob {
 
   // Validation does no backward pass: bigger batches make it faster at no cost in accuracy.
   private static final int VALIDATION_BATCH = 1000;
-  private static final Duration RATE_INTERVAL = Duration.ofMillis(250);
+  private static final Duration TIMELINE_INTERVAL = Duration.ofMillis(250);
 
   private TrainingJob() {}
 
@@ -116,6 +116,10 @@ final class TrainingJob {
                   + " epochs; ask for more with --epochs");
         }
         StepClock clock = new StepClock();
+        TimelineRecorder timeline =
+            new TimelineRecorder(
+                List.of(loader.gatherMeter(), trainImages.meter(), clock.meter()),
+                TIMELINE_INTERVAL);
         DefaultTrainingConfig config =
             new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .addEvaluator(new Accuracy())
@@ -124,7 +128,8 @@ final class TrainingJob {
                 .addTrainingListeners(TrainingListener.Defaults.basic())
                 .addTrainingListeners(
                     new ProgressListener(
-                        clock, printer, firstEpoch, settings.epochs(), loader.batchesPerEpoch()));
+                        clock, printer, firstEpoch, settings.epochs(), loader.batchesPerEpoch()),
+                    timeline);
         try (Trainer trainer = model.newTrainer(config)) {
           trainer.setMetrics(clock);
           trainer.initialize(new Shape(1, image[0], image[1], image[2]));
@@ -135,22 +140,14 @@ final class TrainingJob {
           if (settings.checkpoint() != null) {
             options = options.checkpoints(settings.checkpoint(), settings.model());
           }
-          RateSampler rates =
-              new RateSampler(
-                  List.of(loader.gatherMeter(), trainImages.meter(), clock.meter()), RATE_INTERVAL);
           TrainingReport report;
-          try (rates) {
+          timeline.start();
+          try (timeline) {
             clock.startEpoch();
             report = fit(trainer, loader, trainImages, options.build());
           }
           return new TrainOutcome(
-              data.description(),
-              settings,
-              stats,
-              firstEpoch,
-              report,
-              rates.names(),
-              rates.samples());
+              data.description(), settings, stats, firstEpoch, report, timeline.timeline());
         }
       }
     }

@@ -2,6 +2,10 @@ package dev.memflux.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.memflux.samples.data.SyntheticImages;
 import dev.memflux.samples.data.Unwritable;
 import java.io.IOException;
@@ -143,6 +147,40 @@ class TrainCommandTest {
     String json = Files.readString(report.resolve("report.json")).strip();
     assertThat(json).startsWith("{\"summary\":{").endsWith("}");
     assertThat(json).contains("\"epochs\":[{\"epoch\":0,", "{\"epoch\":1,", "\"bottleneck\":");
+    assertTimelineRedrawsThePipelineChart(JsonParser.parseString(json).getAsJsonObject());
+  }
+
+  /** The series of the pipeline chart: equal lengths, every stage, both epochs marked. */
+  private static void assertTimelineRedrawsThePipelineChart(JsonObject report) {
+    JsonObject timeline = report.getAsJsonObject("timeline");
+    assertThat(timeline.get("rate_window_seconds").getAsDouble()).isEqualTo(1.0);
+    List<String> stages = new ArrayList<>();
+    for (JsonElement e : timeline.getAsJsonArray("rates")) {
+      JsonObject rate = e.getAsJsonObject();
+      stages.add(rate.get("stage").getAsString());
+      int n = rate.getAsJsonArray("seconds").size();
+      assertThat(n).as("points of %s", rate.get("stage")).isPositive();
+      assertThat(rate.getAsJsonArray("batches_per_sec")).hasSize(n);
+    }
+    assertThat(stages).containsExactly("gather", "augment", "train");
+    List<String> gaps = new ArrayList<>();
+    for (JsonElement e : timeline.getAsJsonArray("in_flight")) {
+      JsonObject gap = e.getAsJsonObject();
+      gaps.add(gap.get("from").getAsString() + ">" + gap.get("to").getAsString());
+      assertThat(gap.getAsJsonArray("batches")).hasSameSizeAs(gap.getAsJsonArray("seconds"));
+    }
+    assertThat(gaps).containsExactly("gather>augment", "augment>convert", "convert>train");
+    JsonArray epochs = timeline.getAsJsonArray("epochs");
+    assertThat(epochs).hasSize(2);
+    double previousEnd = 0;
+    for (int i = 0; i < 2; i++) {
+      JsonObject epoch = epochs.get(i).getAsJsonObject();
+      assertThat(epoch.get("epoch").getAsLong()).isEqualTo(i);
+      double validation = epoch.get("validation_start_seconds").getAsDouble();
+      double end = epoch.get("end_seconds").getAsDouble();
+      assertThat(validation).isGreaterThan(previousEnd).isLessThan(end);
+      previousEnd = end;
+    }
   }
 
   @Test

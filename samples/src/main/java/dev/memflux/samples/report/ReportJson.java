@@ -16,15 +16,27 @@ import java.util.List;
 
 /**
  * The {@code report.json} of a training run: the summary of the {@code --json} line, the settings,
- * the bottleneck, one object per epoch and per pipeline stage, and the chart files. A figure that
- * is not finite (no validation, say) is {@code null}.
+ * the bottleneck, one object per epoch and per pipeline stage, the chart files, and the time series
+ * the pipeline chart draws, so that it can be redrawn (times in seconds since the run started):
+ *
+ * <pre>
+ * "timeline": {"rate_window_seconds": 1.0,
+ *   "rates": [{"stage": "gather", "seconds": [...], "batches_per_sec": [...]}, ...],
+ *   "in_flight": [{"from": "gather", "to": "augment", "seconds": [...], "batches": [...]}, ...],
+ *   "epochs": [{"epoch": 0, "validation_start_seconds": 9.87, "end_seconds": 10.42}, ...]}
+ * </pre>
+ *
+ * <p>A figure that is not finite (no validation, say) is {@code null}.
  */
 final class ReportJson {
 
   private ReportJson() {}
 
-  /** The report of {@code outcome}, whose charts are the files {@code charts}, as one line. */
-  static String of(TrainOutcome outcome, List<String> charts) {
+  /**
+   * The report of {@code outcome}, whose pipeline chart draws {@code series} and whose charts are
+   * the files {@code charts}, as one line.
+   */
+  static String of(TrainOutcome outcome, PipelineSeries series, List<String> charts) {
     TrainingReport report = outcome.report();
     JsonObject json = new JsonObject();
     json.add("summary", TrainSummary.of(outcome).json());
@@ -41,7 +53,53 @@ final class ReportJson {
     JsonArray files = new JsonArray();
     charts.forEach(files::add);
     json.add("charts", files);
+    json.add("timeline", timeline(series));
     return TrainSummary.GSON.toJson(json);
+  }
+
+  private static JsonObject timeline(PipelineSeries series) {
+    JsonArray rates = new JsonArray();
+    for (PipelineSeries.RateLine line : series.rates()) {
+      JsonObject json = new JsonObject();
+      json.addProperty("stage", line.stage());
+      addPoints(json, line.points(), "batches_per_sec", 3);
+      rates.add(json);
+    }
+    JsonArray inFlight = new JsonArray();
+    for (PipelineSeries.FlightLine line : series.inFlight()) {
+      JsonObject json = new JsonObject();
+      json.addProperty("from", line.from());
+      json.addProperty("to", line.to());
+      addPoints(json, line.points(), "batches", 0);
+      inFlight.add(json);
+    }
+    JsonArray epochs = new JsonArray();
+    for (PipelineSeries.EpochSpan e : series.epochs()) {
+      JsonObject json = new JsonObject();
+      json.addProperty("epoch", e.epoch());
+      json.add("validation_start_seconds", number(e.mark().validationStart(), 3));
+      json.add("end_seconds", number(e.mark().end(), 3));
+      epochs.add(json);
+    }
+    JsonObject json = new JsonObject();
+    json.addProperty("rate_window_seconds", PipelineSeries.RATE_WINDOW_SECONDS);
+    json.add("rates", rates);
+    json.add("in_flight", inFlight);
+    json.add("epochs", epochs);
+    return json;
+  }
+
+  /** The points as two arrays of equal length: {@code "seconds"} and {@code values}. */
+  private static void addPoints(
+      JsonObject json, List<PipelineSeries.Point> points, String values, int decimals) {
+    JsonArray seconds = new JsonArray();
+    JsonArray ys = new JsonArray();
+    for (PipelineSeries.Point p : points) {
+      seconds.add(number(p.seconds(), 3));
+      ys.add(number(p.value(), decimals));
+    }
+    json.add("seconds", seconds);
+    json.add(values, ys);
   }
 
   private static JsonObject settings(TrainOutcome outcome) {

@@ -29,7 +29,8 @@ public final class ReportWriter {
       List.of(
           "Loss per epoch",
           "Accuracy per epoch",
-          "Loader vs trainer rate and batches in flight over time",
+          "Loader vs trainer rate and batches in flight over time (dashed: epoch ends; shaded:"
+              + " validation)",
           "Data wait per epoch");
 
   private ReportWriter() {}
@@ -41,9 +42,10 @@ public final class ReportWriter {
    */
   public static Path write(Path dir, TrainOutcome outcome) throws IOException {
     Files.createDirectories(dir);
-    List<String> charts = Charts.write(dir, outcome);
+    PipelineSeries series = PipelineSeries.of(outcome.timeline(), outcome.report());
+    List<String> charts = Charts.write(dir, outcome.report(), series);
     Files.writeString(
-        dir.resolve(JSON), ReportJson.of(outcome, charts) + "\n", StandardCharsets.UTF_8);
+        dir.resolve(JSON), ReportJson.of(outcome, series, charts) + "\n", StandardCharsets.UTF_8);
     Path markdown = dir.resolve(MARKDOWN);
     Files.writeString(markdown, markdown(outcome, charts), StandardCharsets.UTF_8);
     return markdown;

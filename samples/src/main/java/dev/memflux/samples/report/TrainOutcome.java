@@ -3,7 +3,6 @@ package dev.memflux.samples.report;
 import dev.memflux.samples.job.ChannelStats;
 import dev.memflux.samples.job.TrainSettings;
 import dev.memflux.train.TrainingReport;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -14,8 +13,7 @@ import java.util.Objects;
  * @param stats the input standardisation used
  * @param firstEpoch the epoch it started in (later than 0 when resumed)
  * @param report what {@code Training.fit} measured
- * @param rateStages names of the stages whose rates were sampled over time
- * @param rates the stages' finished batches sampled over time
+ * @param timeline the stages' finished batches over time, and when each epoch ended
  */
 public record TrainOutcome(
     String dataset,
@@ -23,8 +21,7 @@ public record TrainOutcome(
     ChannelStats stats,
     long firstEpoch,
     TrainingReport report,
-    List<String> rateStages,
-    List<RateSampler.Sample> rates) {
+    Timeline timeline) {
 
   /** Checks and copies the components. */
   public TrainOutcome {
@@ -32,8 +29,7 @@ public record TrainOutcome(
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(stats, "stats");
     Objects.requireNonNull(report, "report");
-    rateStages = List.copyOf(rateStages);
-    rates = List.copyOf(rates);
+    Objects.requireNonNull(timeline, "timeline");
   }
 
   /** Samples trained by this run, over every epoch. */
