@@ -71,6 +71,12 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Shrink the data sets and the work per repetition (tests).")
   private double scale;
 
+  /**
+   * Checks the output places, prepares the files and runs the sections; bad options or places throw
+   * before any measurement.
+   *
+   * @return 0
+   */
   @Override
   public Integer call() throws Exception {
     BenchSettings settings = new BenchSettings(quick, scale);
