@@ -2,6 +2,7 @@ package dev.memflux.samples;
 
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
+import dev.memflux.samples.data.IdxConverter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Convert IDX (MNIST, Fashion-MNIST) or raw np.memmap files to .npy.",
     subcommands = {ConvertCommand.Idx.class, ConvertCommand.Raw.class})
-public final class ConvertCommand implements Callable<Integer> {
+final class ConvertCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
@@ -74,7 +75,7 @@ public final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
       checkDistinct(in, out);
-      IdxFile.convert(in, out, channels, labelsInt64);
+      IdxConverter.convert(in, out, channels, labelsInt64);
       return printWritten(spec, out);
     }
   }
@@ -130,7 +131,7 @@ public final class ConvertCommand implements Callable<Integer> {
           "wrote "
               + out
               + ": shape "
-              + IdxFile.shapeString(written.shape())
+              + NpyArray.shapeString(written.shape())
               + ", dtype "
               + written.dtype().descr()
               + ", "

@@ -1,5 +1,6 @@
 package dev.memflux.samples;
 
+import dev.memflux.samples.bench.BenchCommand;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;

@@ -1,7 +1,14 @@
 package dev.memflux.samples;
 
+import dev.memflux.samples.data.DataSource;
+import dev.memflux.samples.data.OutputPlaces;
+import dev.memflux.samples.job.TrainSettings;
+import dev.memflux.samples.report.ReportWriter;
+import dev.memflux.samples.report.TrainOutcome;
+import dev.memflux.samples.report.TrainSummary;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -35,7 +42,7 @@ import picocli.CommandLine.Spec;
       "Train an MLP or CNN on memory-mapped .npy images, validating on the test split each epoch.",
       "Without arguments: an MLP on Fashion-MNIST (synthetic shapes when it is not installed)."
     })
-public final class TrainCommand implements Callable<Integer> {
+final class TrainCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
@@ -119,7 +126,7 @@ public final class TrainCommand implements Callable<Integer> {
   private final DataSource source;
 
   /** The command with the default data source (Fashion-MNIST from Debian's package). */
-  public TrainCommand() {
+  TrainCommand() {
     this(DataSource.defaults());
   }
 
@@ -137,6 +144,16 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     TrainSettings settings = settings();
+    // Before any work: a place that cannot take the outputs would fail only after training.
+    if (checkpoint != null) {
+      OutputPlaces.directory("--checkpoint", checkpoint);
+    }
+    if (report != null) {
+      OutputPlaces.directory("--report", report);
+    }
+    if (resume != null && !Files.isDirectory(resume)) {
+      throw new IllegalArgumentException("--resume " + resume + ": not a directory");
+    }
     PrintWriter out = spec.commandLine().getOut();
     DataSource.Dataset dataset = source.resolve(data);
     out.println(dataset.description());
@@ -177,7 +194,7 @@ public final class TrainCommand implements Callable<Integer> {
           checkpoint,
           resume);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
   }
 }

@@ -16,6 +16,12 @@ import dev.memflux.core.DType;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
+import dev.memflux.samples.data.DataSource;
+import dev.memflux.samples.job.ChannelStats;
+import dev.memflux.samples.job.Classifiers;
+import dev.memflux.samples.job.TrainSettings;
+import dev.memflux.samples.report.TimelineRecorder;
+import dev.memflux.samples.report.TrainOutcome;
 import dev.memflux.train.Checkpoint;
 import dev.memflux.train.ProgressListener;
 import dev.memflux.train.Training;
@@ -30,8 +36,8 @@ import reactor.core.Exceptions;
 
 /**
  * Runs one training job: memory-mapped .npy files → {@link Loader} → {@link Augment} → {@code
- * Training.fit} with a {@link Models} block, softmax cross-entropy and Adam, validating on the test
- * split (standardised, never augmented) after every epoch. Everything it opens (arrays, model,
+ * Training.fit} with a {@link Classifiers} block, softmax cross-entropy and Adam, validating on the
+ * test split (standardised, never augmented) after every epoch. Everything it opens (arrays, model,
  * trainer) is closed before it returns or throws.
  *
  * <pre>{@code
@@ -51,7 +57,7 @@ final class TrainingJob {
 
   // Validation does no backward pass: bigger batches make it faster at no cost in accuracy.
   private static final int VALIDATION_BATCH = 1000;
-  private static final Duration RATE_INTERVAL = Duration.ofMillis(250);
+  private static final Duration TIMELINE_INTERVAL = Duration.ofMillis(250);
 
   private TrainingJob() {}
 
@@ -96,7 +102,7 @@ final class TrainingJob {
       // Parameter initialisation and dropout draw from the engine's generator.
       Engine.getInstance().setRandomSeed(Long.hashCode(settings.seed()));
       try (Model model = Model.newInstance(settings.model())) {
-        model.setBlock(Models.block(settings.model(), classes));
+        model.setBlock(Classifiers.block(settings.model(), classes));
         if (settings.resume() != null) {
           // A missing checkpoint is Checkpoint's NoSuchFileException, which names the file.
           loader =
@@ -117,13 +123,17 @@ final class TrainingJob {
                 .firstEpoch(firstEpoch)
                 .output(out, System.console() != null)
                 .build();
+        TimelineRecorder timeline =
+            new TimelineRecorder(
+                List.of(loader.gatherMeter(), trainImages.meter(), progress.stepMeter()),
+                TIMELINE_INTERVAL);
         DefaultTrainingConfig config =
             new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .addEvaluator(new Accuracy())
                 .optOptimizer(
                     Optimizer.adam().optLearningRateTracker(learningRate(settings, loader)).build())
                 .addTrainingListeners(TrainingListener.Defaults.basic())
-                .addTrainingListeners(progress);
+                .addTrainingListeners(progress, timeline);
         try (Trainer trainer = model.newTrainer(config)) {
           trainer.initialize(new Shape(1, image[0], image[1], image[2]));
           TrainingOptions.Builder options =
@@ -133,22 +143,13 @@ final class TrainingJob {
           if (settings.checkpoint() != null) {
             options = options.checkpoints(settings.checkpoint(), settings.model());
           }
-          RateSampler rates =
-              new RateSampler(
-                  List.of(loader.gatherMeter(), trainImages.meter(), progress.stepMeter()),
-                  RATE_INTERVAL);
           TrainingReport report;
-          try (rates) {
+          timeline.start();
+          try (timeline) {
             report = fit(trainer, loader, trainImages, options.build());
           }
           return new TrainOutcome(
-              data.description(),
-              settings,
-              stats,
-              firstEpoch,
-              report,
-              rates.names(),
-              rates.samples());
+              data.description(), settings, stats, firstEpoch, report, timeline.timeline());
         }
       }
     }
@@ -207,7 +208,7 @@ final class TrainingJob {
                 + ": expected uint8 images (N, C, H, W), found "
                 + a.dtype()
                 + " of shape "
-                + IdxFile.shapeString(a.shape()));
+                + NpyArray.shapeString(a.shape()));
       }
     }
     long[] shape = train.rowShape();
@@ -215,9 +216,9 @@ final class TrainingJob {
       throw new IOException(
           test.path()
               + ": test images have shape "
-              + IdxFile.shapeString(test.rowShape())
+              + NpyArray.shapeString(test.rowShape())
               + " but train images "
-              + IdxFile.shapeString(shape));
+              + NpyArray.shapeString(shape));
     }
     return shape;
   }

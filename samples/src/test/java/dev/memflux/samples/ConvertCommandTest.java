@@ -1,11 +1,12 @@
 package dev.memflux.samples;
 
-import static dev.memflux.samples.IdxFixtures.gzip;
-import static dev.memflux.samples.IdxFixtures.write;
+import static dev.memflux.samples.data.IdxFixtures.gzip;
+import static dev.memflux.samples.data.IdxFixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
+import dev.memflux.samples.data.IdxFixtures;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

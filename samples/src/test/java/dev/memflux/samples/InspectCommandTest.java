@@ -2,8 +2,6 @@ package dev.memflux.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.memflux.core.DType;
-import dev.memflux.core.NpyArray;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -118,21 +116,6 @@ class InspectCommandTest {
         .contains("sum:     -30000.0")
         .contains("first:   -30000")
         .contains("last:    29000");
-  }
-
-  @Test
-  void sumsRowsLargerThanABlockElementByElement() throws IOException {
-    try (NpyArray a =
-        NpyArray.create(dir.resolve("wide.npy"), DType.parse(">u2"), new long[] {3, 50})) {
-      for (int r = 0; r < 3; r++) {
-        for (int c = 0; c < 50; c++) {
-          a.setLong(r * 50 + c, r, c);
-        }
-      }
-      assertThat(InspectCommand.sum(a, 16))
-          .isEqualTo(InspectCommand.sum(a, 1 << 20))
-          .isEqualTo(11175);
-    }
   }
 
   @Test

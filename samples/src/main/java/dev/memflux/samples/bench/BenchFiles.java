@@ -4,9 +4,9 @@ import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
 import dev.memflux.core.Seeds;
-import dev.memflux.samples.DataSource;
-import dev.memflux.samples.IdxFile;
-import dev.memflux.samples.SyntheticImages;
+import dev.memflux.samples.data.DataSource;
+import dev.memflux.samples.data.IdxConverter;
+import dev.memflux.samples.data.SyntheticImages;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
  * temporary name and renamed into place, so an interrupted run never leaves a file that a later run
  * would take as complete.
  */
-public final class BenchFiles {
+final class BenchFiles {
 
   private static final long SEED = 12345;
   private static final int CHUNK_ROWS = 1024;
@@ -34,23 +34,23 @@ public final class BenchFiles {
   private final BenchSettings settings;
 
   /** Files in {@code dir} (created when missing) at the scale of {@code settings}. */
-  public BenchFiles(Path dir, BenchSettings settings) {
+  BenchFiles(Path dir, BenchSettings settings) {
     this.dir = dir;
     this.settings = settings;
   }
 
   /** The directory holding the files. */
-  public Path dir() {
+  Path dir() {
     return dir;
   }
 
   /** The images file of {@code dataset}. */
-  public Path images(BenchDataset dataset) {
+  Path images(BenchDataset dataset) {
     return dir.resolve(dataset.imagesFile());
   }
 
   /** The labels file of {@code dataset}. */
-  public Path labels(BenchDataset dataset) {
+  Path labels(BenchDataset dataset) {
     return dir.resolve(dataset.labelsFile());
   }
 
@@ -82,7 +82,7 @@ public final class BenchFiles {
   /**
    * Makes every file that is missing or has the wrong shape; reports what it does on {@code log}.
    */
-  public void prepare(PrintStream log) throws IOException {
+  void prepare(PrintStream log) throws IOException {
     Files.createDirectories(dir);
     for (BenchDataset d : BenchDataset.values()) {
       long rows = settings.rows(d);
@@ -110,7 +110,7 @@ public final class BenchFiles {
   }
 
   /** A short description of where Fashion-MNIST came from, for the report. */
-  public String fashionMnistSource() {
+  String fashionMnistSource() {
     return realFashionMnist()
         ? "Fashion-MNIST (" + DataSource.DEBIAN_FASHION_MNIST + ")"
         : "synthetic 28x28 shapes (apt-get install dataset-fashion-mnist for the real set)";
@@ -143,8 +143,8 @@ public final class BenchFiles {
 
   private void writeFashionMnist(long rows, Path x, Path y) throws IOException {
     if (realFashionMnist()) {
-      IdxFile.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_IMAGES), x, true, false);
-      IdxFile.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_LABELS), y, false, true);
+      IdxConverter.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_IMAGES), x, true, false);
+      IdxConverter.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_LABELS), y, false, true);
     } else {
       new SyntheticImages(SEED).writeNpy(rows, x, y);
     }

@@ -1,6 +1,6 @@
 package dev.memflux.samples.bench;
 
-import dev.memflux.samples.FileTrees;
+import dev.memflux.samples.data.FileTrees;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
@@ -17,10 +17,10 @@ import java.util.Optional;
  * files, and reads back its rows and its measure of the machine's gather ({@link PeerLimits}). Its
  * console output goes to a log file beside the data.
  */
-public final class PeerRunner {
+final class PeerRunner {
 
   /** Environment variable naming {@code run_all.sh}, when it is not in its usual place. */
-  public static final String SCRIPT_ENV = "MEMFLUX_PEER_SCRIPT";
+  static final String SCRIPT_ENV = "MEMFLUX_PEER_SCRIPT";
 
   /** {@code run_all.sh}'s status when Debian's python3-torch is missing. */
   private static final int NOT_INSTALLED = 3;
@@ -30,7 +30,7 @@ public final class PeerRunner {
   private final Path script;
 
   /** A runner for the script at {@code script}. */
-  public PeerRunner(Path script) {
+  PeerRunner(Path script) {
     this.script = script;
   }
 
@@ -39,7 +39,7 @@ public final class PeerRunner {
    * root, which is taken to be the working directory, or else the directory two levels above the
    * running jar ({@code samples/target/memflux.jar}).
    */
-  public static Optional<Path> locate() {
+  static Optional<Path> locate() {
     List<Path> roots = new ArrayList<>();
     roots.add(Path.of("").toAbsolutePath());
     CodeSource source = PeerRunner.class.getProtectionDomain().getCodeSource();
@@ -70,7 +70,7 @@ public final class PeerRunner {
    * @return the peer's rows, or empty when it is not installed
    * @throws IOException when the script fails otherwise, naming its status and log
    */
-  public List<Result> run(Path dataDir, PrintStream log) throws IOException, InterruptedException {
+  List<Result> run(Path dataDir, PrintStream log) throws IOException, InterruptedException {
     Path output = dataDir.resolve("peer.log");
     Path json = null;
     Path resultsDir = null;

@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.data;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,10 +1,8 @@
-package dev.memflux.samples;
+package dev.memflux.samples.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.memflux.samples.bench.PeerRunner;
-import dev.memflux.samples.bench.Result;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,8 +1,8 @@
-package dev.memflux.samples;
+package dev.memflux.samples.data;
 
-import static dev.memflux.samples.IdxFixtures.gzip;
-import static dev.memflux.samples.IdxFixtures.idx;
-import static dev.memflux.samples.IdxFixtures.write;
+import static dev.memflux.samples.data.IdxFixtures.gzip;
+import static dev.memflux.samples.data.IdxFixtures.idx;
+import static dev.memflux.samples.data.IdxFixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +10,6 @@ import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class IdxFileTest {
+class IdxConverterTest {
 
   @TempDir Path dir;
 
@@ -57,7 +56,7 @@ class IdxFileTest {
 
   @ParameterizedTest(name = "{0} gzip={2}")
   @MethodSource("everyTypeCompressedOrNot")
-  void readsEveryTypeCodeExactly(IdxFile.Type type, double[] values, boolean gz)
+  void convertsEveryTypeCodeExactly(IdxFile.Type type, double[] values, boolean gz)
       throws IOException {
     byte[] bytes = idx(type.code(), new int[] {2, 2}, bigEndian(type, values));
     Path in = write(dir.resolve("a.idx"), gz ? gzip(bytes) : bytes);
@@ -66,7 +65,7 @@ class IdxFileTest {
       assertThat(idx.type()).isEqualTo(type);
       assertThat(idx.shape()).containsExactly(2, 2);
       assertThat(idx.count()).isEqualTo(4);
-      idx.toNpy(out, type.dtype(), idx.shape());
+      IdxConverter.toNpy(idx, out, type.dtype(), idx.shape());
     }
     try (NpyArray a = NpyArray.open(out)) {
       assertThat(a.dtype()).isEqualTo(type.dtype());
@@ -78,22 +77,11 @@ class IdxFileTest {
   }
 
   @Test
-  void detectsGzipByItsMagicNotByTheName() throws IOException {
-    Path gzNamedPlain = write(dir.resolve("labels"), gzip(IdxFixtures.labels(10)));
-    Path plainNamedGz = write(dir.resolve("labels.gz"), IdxFixtures.labels(10));
-    for (Path in : List.of(gzNamedPlain, plainNamedGz)) {
-      try (IdxFile idx = IdxFile.open(in)) {
-        assertThat(idx.shape()).containsExactly(10);
-      }
-    }
-  }
-
-  @Test
   void reshapesAndWidensOnTheWayOut() throws IOException {
     Path in = write(dir.resolve("x.gz"), gzip(IdxFixtures.images(3, 4)));
     Path out = dir.resolve("x.npy");
     try (IdxFile idx = IdxFile.open(in)) {
-      idx.toNpy(out, DType.INT64, new long[] {3, 1, 4, 4});
+      IdxConverter.toNpy(idx, out, DType.INT64, new long[] {3, 1, 4, 4});
     }
     try (NpyArray a = NpyArray.open(out)) {
       assertThat(a.shape()).containsExactly(3, 1, 4, 4);
@@ -105,7 +93,8 @@ class IdxFileTest {
   void rejectsAnOutputShapeWithAnotherElementCount() throws IOException {
     Path in = write(dir.resolve("y"), IdxFixtures.labels(10));
     try (IdxFile idx = IdxFile.open(in)) {
-      assertThatThrownBy(() -> idx.toNpy(dir.resolve("y.npy"), DType.UINT8, new long[] {11}))
+      assertThatThrownBy(
+              () -> IdxConverter.toNpy(idx, dir.resolve("y.npy"), DType.UINT8, new long[] {11}))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("(11,)")
           .hasMessageContaining("(10,)");
@@ -114,88 +103,66 @@ class IdxFileTest {
   }
 
   @Test
-  void badMagicNamesFileOffsetAndBytesFound() throws IOException {
-    Path in = write(dir.resolve("bad.npy"), new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'});
-    assertThatThrownBy(() -> IdxFile.open(in))
-        .isInstanceOfSatisfying(
-            IdxFile.FormatException.class,
-            e -> {
-              assertThat(e.offset()).isZero();
-              assertThat(e.file()).isEqualTo(in);
-            })
-        .hasMessageContaining(in.toString())
-        .hasMessageContaining("at byte 0")
-        .hasMessageContaining("expected IDX magic")
-        .hasMessageContaining("found 0x934E554D");
+  void channelsAndInt64LabelsShapeTheOutputForTheTrainer() throws IOException {
+    Path images = write(dir.resolve("x.gz"), gzip(IdxFixtures.images(3, 4)));
+    Path labels = write(dir.resolve("y"), IdxFixtures.labels(3));
+
+    IdxConverter.convert(images, dir.resolve("x.npy"), true, false);
+    IdxConverter.convert(labels, dir.resolve("y.npy"), false, true);
+
+    try (NpyArray x = NpyArray.open(dir.resolve("x.npy"));
+        NpyArray y = NpyArray.open(dir.resolve("y.npy"))) {
+      assertThat(x.shape()).containsExactly(3, 1, 4, 4);
+      assertThat(x.dtype()).isEqualTo(DType.UINT8);
+      assertThat(y.shape()).containsExactly(3);
+      assertThat(y.dtype()).isEqualTo(DType.INT64);
+      assertThat(y.getLong(2)).isEqualTo(2);
+    }
+    assertThatThrownBy(() -> IdxConverter.convert(labels, dir.resolve("c.npy"), true, false))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "a channel axis needs images of shape (N, H, W), but " + labels + " has shape (3,)");
+    assertThatThrownBy(() -> IdxConverter.convert(images, dir.resolve("l.npy"), false, true))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("int64 labels need a 1-d array, but " + images + " has shape (3, 4, 4)");
+    assertThat(dir.resolve("c.npy")).doesNotExist();
+    assertThat(dir.resolve("l.npy")).doesNotExist();
   }
 
   @Test
-  void unsupportedTypeCodeIsNamed() throws IOException {
-    Path in = write(dir.resolve("t"), idx(0x0A, new int[] {1}, new byte[] {0}));
-    assertThatThrownBy(() -> IdxFile.open(in))
-        .isInstanceOf(IdxFile.FormatException.class)
-        .hasMessageContaining("at byte 2")
-        .hasMessageContaining("found 0x0A");
-  }
-
-  @Test
-  void truncatedPlainFileFailsAtOpen() throws IOException {
-    byte[] full = IdxFixtures.images(2, 4);
-    Path in = write(dir.resolve("cut"), Arrays.copyOf(full, full.length - 5));
-    assertThatThrownBy(() -> IdxFile.open(in))
-        .isInstanceOf(IdxFile.FormatException.class)
-        .hasMessageContaining("at byte " + (full.length - 5))
-        .hasMessageContaining("expected 32 data bytes for shape (2, 4, 4) of U1")
-        .hasMessageContaining("found end of file");
-  }
-
-  @Test
-  void truncatedHeaderIsReported() throws IOException {
-    Path in = write(dir.resolve("hdr"), new byte[] {0, 0, 8, 3, 0, 0});
-    assertThatThrownBy(() -> IdxFile.open(in))
-        .isInstanceOf(IdxFile.FormatException.class)
-        .hasMessageContaining("at byte 6")
-        .hasMessageContaining("expected 3 big-endian dimensions, found end of file");
-  }
-
-  @Test
-  void truncatedGzipDataFailsWhileReadingAndLeavesNoOutput() throws IOException {
+  void truncatedGzipDataLeavesNoOutput() throws IOException {
     byte[] full = IdxFixtures.images(2, 4);
     Path in = write(dir.resolve("cut.gz"), gzip(Arrays.copyOf(full, full.length - 5)));
     Path out = dir.resolve("cut.npy");
-    try (IdxFile idx = IdxFile.open(in)) {
-      assertThatThrownBy(() -> idx.toNpy(out, DType.UINT8, idx.shape()))
-          .isInstanceOf(IdxFile.FormatException.class)
-          .hasMessageContaining("of the decompressed data")
-          .hasMessageContaining("found end of file");
-    }
+
+    assertThatThrownBy(() -> IdxConverter.convert(in, out, false, false))
+        .isInstanceOf(IdxFile.FormatException.class)
+        .hasMessageContaining("of the decompressed data")
+        .hasMessageContaining("found end of file");
     assertThat(out).doesNotExist();
   }
 
   @Test
-  void cutOffGzipStreamIsAFormatError() throws IOException {
+  void cutOffGzipStreamLeavesNoOutput() throws IOException {
     byte[] gz = gzip(IdxFixtures.images(20, 8));
     Path in = write(dir.resolve("cut2.gz"), Arrays.copyOf(gz, gz.length / 2));
-    assertThatThrownBy(
-            () -> {
-              try (IdxFile idx = IdxFile.open(in)) {
-                idx.toNpy(dir.resolve("o.npy"), DType.UINT8, idx.shape());
-              }
-            })
+
+    assertThatThrownBy(() -> IdxConverter.convert(in, dir.resolve("o.npy"), false, false))
         .isInstanceOf(IdxFile.FormatException.class)
-        .hasMessageContaining(in.toString())
         .hasMessageContaining("damaged gzip data");
     assertThat(dir.resolve("o.npy")).doesNotExist();
   }
 
   @Test
-  void elementsCanBeReadOnlyOnce() throws IOException {
+  void aPartlyReadFileIsNotConverted() throws IOException {
     Path in = write(dir.resolve("y"), IdxFixtures.labels(3));
     try (IdxFile idx = IdxFile.open(in)) {
-      idx.toNpy(dir.resolve("1.npy"), DType.UINT8, idx.shape());
-      assertThatThrownBy(() -> idx.toNpy(dir.resolve("2.npy"), DType.UINT8, idx.shape()))
-          .isInstanceOf(IllegalStateException.class);
+      idx.read(new byte[1], 1);
+      assertThatThrownBy(
+              () -> IdxConverter.toNpy(idx, dir.resolve("2.npy"), DType.UINT8, idx.shape()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("already read");
     }
-    assertThat(Files.exists(dir.resolve("2.npy"))).isFalse();
+    assertThat(dir.resolve("2.npy")).doesNotExist();
   }
 }

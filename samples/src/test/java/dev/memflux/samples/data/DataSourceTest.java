@@ -1,7 +1,7 @@
-package dev.memflux.samples;
+package dev.memflux.samples.data;
 
-import static dev.memflux.samples.IdxFixtures.gzip;
-import static dev.memflux.samples.IdxFixtures.write;
+import static dev.memflux.samples.data.IdxFixtures.gzip;
+import static dev.memflux.samples.data.IdxFixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

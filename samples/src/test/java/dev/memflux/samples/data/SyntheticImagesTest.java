@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

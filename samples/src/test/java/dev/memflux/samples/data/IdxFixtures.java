@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.data;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,12 +9,12 @@ import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 
 /** Writes small IDX files, plain or gzipped, the way MNIST's are laid out. */
-final class IdxFixtures {
+public final class IdxFixtures {
 
   private IdxFixtures() {}
 
   /** The bytes of an IDX file: magic, big-endian dimensions, then {@code data} as given. */
-  static byte[] idx(int typeCode, int[] dims, byte[] data) {
+  public static byte[] idx(int typeCode, int[] dims, byte[] data) {
     ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length);
     b.put((byte) 0).put((byte) 0).put((byte) typeCode).put((byte) dims.length);
     for (int d : dims) {
@@ -23,7 +23,8 @@ final class IdxFixtures {
     return b.put(data).array();
   }
 
-  static byte[] gzip(byte[] bytes) throws IOException {
+  /** {@code bytes} gzip-compressed. */
+  public static byte[] gzip(byte[] bytes) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (OutputStream gz = new GZIPOutputStream(out)) {
       gz.write(bytes);
@@ -31,12 +32,13 @@ final class IdxFixtures {
     return out.toByteArray();
   }
 
-  static Path write(Path file, byte[] bytes) throws IOException {
+  /** Writes {@code bytes} to {@code file}; returns {@code file}. */
+  public static Path write(Path file, byte[] bytes) throws IOException {
     return Files.write(file, bytes);
   }
 
   /** u1 images of shape (n, side, side) whose pixel p of image i is (i * 7 + p) mod 256. */
-  static byte[] images(int n, int side) {
+  public static byte[] images(int n, int side) {
     byte[] data = new byte[n * side * side];
     for (int i = 0; i < data.length; i++) {
       data[i] = (byte) ((i / (side * side)) * 7 + i % (side * side));
@@ -45,7 +47,7 @@ final class IdxFixtures {
   }
 
   /** u1 labels i mod 10. */
-  static byte[] labels(int n) {
+  public static byte[] labels(int n) {
     byte[] data = new byte[n];
     for (int i = 0; i < n; i++) {
       data[i] = (byte) (i % 10);

@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.job;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -24,15 +24,15 @@ import java.util.List;
  * </ul>
  *
  * <pre>{@code
- * model.setBlock(Models.block("cnn", 10));
+ * model.setBlock(Classifiers.block("cnn", 10));
  * }</pre>
  */
-public final class Models {
+public final class Classifiers {
 
   /** The model names {@link #block} knows. */
   public static final List<String> NAMES = List.of("mlp", "cnn");
 
-  private Models() {}
+  private Classifiers() {}
 
   /**
    * A fresh, uninitialised block.

@@ -1,18 +1,16 @@
-package dev.memflux.samples;
+package dev.memflux.samples.data;
 
 import dev.memflux.core.DType;
-import dev.memflux.core.NpyWriter;
+import dev.memflux.core.NpyArray;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.StringJoiner;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -26,16 +24,17 @@ import java.util.zip.ZipException;
  * try (IdxFile idx = IdxFile.open(Path.of("train-images-idx3-ubyte.gz"))) {
  *   idx.type();    // Type.U1
  *   idx.shape();   // [60000, 28, 28]
- *   idx.toNpy(Path.of("train_x.npy"), DType.UINT8, new long[] {60000, 1, 28, 28});
+ *   idx.read(chunk, 784);   // the first image's bytes
  * }
  * }</pre>
  *
- * <p>The elements can be read once; the file is closed by {@link #close()}, also after an error.
+ * <p>The elements are read once, in order; the file is closed by {@link #close()}, also after an
+ * error. What they become in a .npy file is {@link IdxConverter}'s business.
  */
-public final class IdxFile implements AutoCloseable {
+final class IdxFile implements AutoCloseable {
 
   /** The IDX element types, with their type codes and the native-order dtype they map to. */
-  public enum Type {
+  enum Type {
     /** Unsigned byte, type code 0x08. */
     U1(0x08, DType.UINT8),
     /** Signed byte, type code 0x09. */
@@ -58,17 +57,17 @@ public final class IdxFile implements AutoCloseable {
     }
 
     /** The type code in the third magic byte. */
-    public int code() {
+    int code() {
       return code;
     }
 
     /** Bytes per element. */
-    public int size() {
+    int size() {
       return dtype.itemSize();
     }
 
     /** The numpy dtype holding these values unchanged, in native byte order. */
-    public DType dtype() {
+    DType dtype() {
       return dtype;
     }
 
@@ -86,7 +85,7 @@ public final class IdxFile implements AutoCloseable {
    * A file that is not valid IDX. The message names the file, the byte offset (in the decompressed
    * stream for a gzip file), what was expected and what was found.
    */
-  public static final class FormatException extends IOException {
+  static final class FormatException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
@@ -108,12 +107,12 @@ public final class IdxFile implements AutoCloseable {
     }
 
     /** The file that failed to parse. */
-    public Path file() {
+    Path file() {
       return file;
     }
 
     /** Byte offset of the problem, counted in the decompressed data for a gzip file. */
-    public long offset() {
+    long offset() {
       return offset;
     }
   }
@@ -132,7 +131,7 @@ public final class IdxFile implements AutoCloseable {
   /** Bytes consumed from the (decompressed) stream: the offset reported in errors. */
   private long position;
 
-  private boolean read;
+  private long elementsRead;
 
   private IdxFile(Path path, InputStream in, boolean gzip) throws IOException {
     this.path = path;
@@ -165,14 +164,16 @@ public final class IdxFile implements AutoCloseable {
     long n = 1;
     for (int i = 0; i < ndim; i++) {
       shape[i] = Integer.toUnsignedLong(dims.getInt());
+      // Checked before multiplying: a product past Long.MAX_VALUE would wrap and pass.
+      boolean tooLarge = shape[i] != 0 && n > Long.MAX_VALUE / 8 / shape[i];
       n *= shape[i];
-      if (n > Long.MAX_VALUE / 8) {
+      if (tooLarge) {
         throw new FormatException(
             path,
             4 + 4L * i,
             gzip,
             "dimensions whose product fits a file",
-            "shape " + shapeString(Arrays.copyOf(shape, i + 1)));
+            "shape " + NpyArray.shapeString(Arrays.copyOf(shape, i + 1)));
       }
     }
     count = n;
@@ -185,7 +186,7 @@ public final class IdxFile implements AutoCloseable {
    *     file) the data is shorter than the header says
    * @throws IOException when the file cannot be read
    */
-  public static IdxFile open(Path path) throws IOException {
+  static IdxFile open(Path path) throws IOException {
     Objects.requireNonNull(path, "path");
     InputStream stream = Files.newInputStream(path);
     try {
@@ -231,167 +232,58 @@ public final class IdxFile implements AutoCloseable {
   }
 
   /** The path this file was opened from. */
-  public Path path() {
+  Path path() {
     return path;
   }
 
   /** The element type. */
-  public Type type() {
+  Type type() {
     return type;
   }
 
   /** A copy of the dimensions. */
-  public long[] shape() {
+  long[] shape() {
     return shape.clone();
   }
 
   /** Number of elements: the product of the shape. */
-  public long count() {
+  long count() {
     return count;
   }
 
-  /**
-   * Converts the IDX file {@code in} to the .npy file {@code out}, keeping its shape and element
-   * type except: with {@code channels}, images (N, H, W) become (N, 1, H, W), the layout of a CNN's
-   * input; with {@code int64Labels}, 1-d labels become int64, the type DJL's softmax loss expects.
-   * The trainer reads images converted with {@code channels} and labels with {@code int64Labels}.
-   *
-   * @throws IllegalArgumentException naming the file when {@code channels} is asked of a file that
-   *     is not (N, H, W), or {@code int64Labels} of one that is not 1-d
-   * @throws FormatException when {@code in} is not valid IDX
-   */
-  public static void convert(Path in, Path out, boolean channels, boolean int64Labels)
-      throws IOException {
-    try (IdxFile idx = open(in)) {
-      long[] shape = idx.shape();
-      DType dtype = idx.type().dtype();
-      if (channels) {
-        if (shape.length != 3) {
-          throw new IllegalArgumentException(
-              "a channel axis needs images of shape (N, H, W), but "
-                  + in
-                  + " has shape "
-                  + shapeString(shape));
-        }
-        shape = new long[] {shape[0], 1, shape[1], shape[2]};
-      }
-      if (int64Labels) {
-        if (shape.length != 1) {
-          throw new IllegalArgumentException(
-              "int64 labels need a 1-d array, but " + in + " has shape " + shapeString(shape));
-        }
-        dtype = DType.INT64;
-      }
-      idx.toNpy(out, dtype, shape);
-    }
+  /** Elements not read yet. */
+  long remaining() {
+    return count - elementsRead;
   }
 
   /**
-   * Streams every element into a new .npy file at {@code out}, converting each value to {@code
-   * dtype} as numpy's assignment would (e.g. u1 labels to int64). The shape may differ from {@link
-   * #shape()} as long as the element count is the same, e.g. (N, 28, 28) written as (N, 1, 28, 28).
-   * On any error the partial output file is deleted.
+   * Reads the next {@code elements} elements into {@code dst}, as the file stores them: big-endian,
+   * {@link Type#size()} bytes each, from {@code dst[0]} on.
    *
-   * @throws IllegalArgumentException when the shape's element count differs from {@link #count()}
-   *     or a value does not fit {@code dtype}, or {@code dtype} is float16 (see {@link NpyWriter})
-   * @throws IllegalStateException when the elements were already read
+   * @throws IllegalArgumentException when {@code dst} cannot hold them
+   * @throws IllegalStateException when fewer than {@code elements} are left
    * @throws FormatException when the data is truncated or the gzip stream is damaged
    */
-  public void toNpy(Path out, DType dtype, long[] outShape) throws IOException {
-    Objects.requireNonNull(out, "out");
-    Objects.requireNonNull(dtype, "dtype");
-    Objects.requireNonNull(outShape, "outShape");
-    long n = 1;
-    for (long d : outShape) {
-      n *= d;
-    }
-    if (n != count) {
+  void read(byte[] dst, int elements) throws IOException {
+    if (elements < 0 || (long) elements * type.size() > dst.length) {
       throw new IllegalArgumentException(
-          "output shape "
-              + shapeString(outShape)
-              + " has "
-              + n
-              + " elements but "
-              + path
-              + " has "
-              + count
-              + " (shape "
-              + shapeString(shape)
-              + ")");
+          elements + " elements of " + type.size() + " bytes do not fit " + dst.length + " bytes");
     }
-    if (read) {
-      throw new IllegalStateException(path + ": the elements were already read");
+    if (elements > remaining()) {
+      throw new IllegalStateException(
+          path + ": " + elements + " elements asked for, " + remaining() + " left unread");
     }
-    read = true;
-    try (NpyWriter dst = NpyWriter.create(out, dtype, outShape)) {
-      copyInto(dst);
-      dst.finish();
-    }
-  }
-
-  private void copyInto(NpyWriter dst) throws IOException {
-    int size = type.size();
-    byte[] chunk = new byte[BUFFER_BYTES];
-    ByteBuffer be = ByteBuffer.wrap(chunk).order(ByteOrder.BIG_ENDIAN);
-    DType target = dst.dtype();
-    // Images (u1 to u1) and big-endian outputs of the same type need no conversion.
-    boolean asIs =
-        target.kind() == type.dtype().kind()
-            && target.itemSize() == size
-            && (size == 1 || target.order() == ByteOrder.BIG_ENDIAN);
-    long remaining = count;
-    while (remaining > 0) {
-      int n = (int) Math.min(remaining, BUFFER_BYTES / size);
-      readData(chunk, n * size);
-      if (asIs) {
-        dst.put(ByteBuffer.wrap(chunk, 0, n * size));
-      } else {
-        // One loop per type keeps the type dispatch out of the per-element path.
-        switch (type) {
-          case U1 -> {
-            for (int i = 0; i < n; i++) {
-              dst.putLong(chunk[i] & 0xff);
-            }
-          }
-          case I1 -> {
-            for (int i = 0; i < n; i++) {
-              dst.putLong(chunk[i]);
-            }
-          }
-          case I2 -> {
-            for (int i = 0; i < n; i++) {
-              dst.putLong(be.getShort(2 * i));
-            }
-          }
-          case I4 -> {
-            for (int i = 0; i < n; i++) {
-              dst.putLong(be.getInt(4 * i));
-            }
-          }
-          case F4 -> {
-            for (int i = 0; i < n; i++) {
-              dst.putDouble(be.getFloat(4 * i));
-            }
-          }
-          case F8 -> {
-            for (int i = 0; i < n; i++) {
-              dst.putDouble(be.getDouble(8 * i));
-            }
-          }
-        }
-      }
-      remaining -= n;
-    }
+    readFully(
+        dst,
+        elements * type.size(),
+        dataDescription() + " after a " + (4 + 4 * shape.length) + "-byte header");
+    elementsRead += elements;
   }
 
   private byte[] readHeader(int length, String expected) throws IOException {
     byte[] b = new byte[length];
     readFully(b, length, expected);
     return b;
-  }
-
-  private void readData(byte[] b, int length) throws IOException {
-    readFully(b, length, dataDescription() + " after a " + (4 + 4 * shape.length) + "-byte header");
   }
 
   private void readFully(byte[] b, int length, String expected) throws IOException {
@@ -413,15 +305,11 @@ public final class IdxFile implements AutoCloseable {
   }
 
   private String dataDescription() {
-    return count * type.size() + " data bytes for shape " + shapeString(shape) + " of " + type;
-  }
-
-  static String shapeString(long[] shape) {
-    StringJoiner s = new StringJoiner(", ", "(", shape.length == 1 ? ",)" : ")");
-    for (long d : shape) {
-      s.add(Long.toString(d));
-    }
-    return s.toString();
+    return count * type.size()
+        + " data bytes for shape "
+        + NpyArray.shapeString(shape)
+        + " of "
+        + type;
   }
 
   /** Closes the underlying file. Idempotent. */
@@ -432,6 +320,6 @@ public final class IdxFile implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "IdxFile[" + path + ", " + type + ", " + shapeString(shape) + "]";
+    return "IdxFile[" + path + ", " + type + ", " + NpyArray.shapeString(shape) + "]";
   }
 }

@@ -1,13 +1,13 @@
-package dev.memflux.samples;
+package dev.memflux.samples.job;
 
 import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * The settings of one {@code memflux train} run, checked: what {@link TrainingJob} runs and what
- * the report records.
+ * The settings of one {@code memflux train} run, checked: what the training job runs and what the
+ * report records.
  *
- * @param model one of {@link Models#NAMES}
+ * @param model one of {@link Classifiers#NAMES}
  * @param epochs epochs to train, counted from the first (a resumed run trains the rest)
  * @param batchSize samples per training batch
  * @param learningRate Adam's learning rate
@@ -37,7 +37,11 @@ public record TrainSettings(
    */
   public TrainSettings {
     Objects.requireNonNull(model, "model");
-    require(Models.NAMES.contains(model), "--model", model, "one of " + Models.NAMES);
+    require(
+        Classifiers.NAMES.contains(model),
+        "--model",
+        model,
+        String.join(" or ", Classifiers.NAMES));
     require(epochs >= 1, "--epochs", epochs, ">= 1");
     require(batchSize >= 1, "--batch-size", batchSize, ">= 1");
     require(

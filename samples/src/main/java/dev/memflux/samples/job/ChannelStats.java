@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.job;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
  * @param mean per channel
  * @param std per channel, never 0
  */
-record ChannelStats(float[] mean, float[] std) {
+public record ChannelStats(float[] mean, float[] std) {
 
   /** Rows read, at most: an estimate this size is within a fraction of a percent of the truth. */
   static final int MAX_ROWS = 10_000;
@@ -19,7 +19,7 @@ record ChannelStats(float[] mean, float[] std) {
   private static final int ROWS_PER_READ = 500;
 
   /** Copies the arrays in. */
-  ChannelStats {
+  public ChannelStats {
     mean = mean.clone();
     std = std.clone();
   }
@@ -35,7 +35,7 @@ record ChannelStats(float[] mean, float[] std) {
   }
 
   /** True for unsigned bytes, in whichever byte order the file names (it does not matter). */
-  static boolean isUint8(DType type) {
+  public static boolean isUint8(DType type) {
     return type.kind() == DType.Kind.UINT && type.itemSize() == 1;
   }
 
@@ -44,7 +44,7 @@ record ChannelStats(float[] mean, float[] std) {
    *
    * @throws IllegalArgumentException when the array is not uint8 {@code (N, C, H, W)} with N > 0
    */
-  static ChannelStats of(NpyArray images) {
+  public static ChannelStats of(NpyArray images) {
     if (images.ndim() != 4 || !isUint8(images.dtype()) || images.rows() == 0) {
       throw new IllegalArgumentException(
           images.path() + ": expected uint8 images (N, C, H, W), found " + images);

@@ -1,7 +1,6 @@
-package dev.memflux.samples;
+package dev.memflux.samples.report;
 
-import static dev.memflux.samples.TrainSummary.number;
-
+import dev.memflux.samples.job.TrainSettings;
 import dev.memflux.train.EpochReport;
 import dev.memflux.train.StageReport;
 import dev.memflux.train.TrainingReport;
@@ -10,17 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 
 /**
  * Writes the report of a training run into a directory: {@code report.md} (settings, result, the
  * bottleneck verdict, per-epoch and per-stage tables, the charts embedded as images), {@code
- * report.json} (the same figures for machines) and the {@link Charts} PNGs.
+ * report.json} (the same figures for machines, {@link ReportJson}) and the {@link Charts} PNGs.
  */
-final class ReportWriter {
+public final class ReportWriter {
 
   /** The Markdown report's file name. */
   static final String MARKDOWN = "report.md";
@@ -32,7 +29,8 @@ final class ReportWriter {
       List.of(
           "Loss per epoch",
           "Accuracy per epoch",
-          "Loader vs trainer rate and batches in flight over time",
+          "Loader vs trainer rate and batches in flight over time (dashed: epoch ends; shaded:"
+              + " validation)",
           "Data wait per epoch");
 
   private ReportWriter() {}
@@ -42,10 +40,12 @@ final class ReportWriter {
    *
    * @return the Markdown report's path
    */
-  static Path write(Path dir, TrainOutcome outcome) throws IOException {
+  public static Path write(Path dir, TrainOutcome outcome) throws IOException {
     Files.createDirectories(dir);
-    List<String> charts = Charts.write(dir, outcome);
-    Files.writeString(dir.resolve(JSON), json(outcome, charts) + "\n", StandardCharsets.UTF_8);
+    PipelineSeries series = PipelineSeries.of(outcome.timeline(), outcome.report());
+    List<String> charts = Charts.write(dir, outcome.report(), series);
+    Files.writeString(
+        dir.resolve(JSON), ReportJson.of(outcome, series, charts) + "\n", StandardCharsets.UTF_8);
     Path markdown = dir.resolve(MARKDOWN);
     Files.writeString(markdown, markdown(outcome, charts), StandardCharsets.UTF_8);
     return markdown;
@@ -118,7 +118,7 @@ final class ReportWriter {
     return md.toString();
   }
 
-  /** The settings as (name, value) rows, shared by both reports. */
+  /** The settings as (name, value) rows. */
   private static List<String[]> settings(TrainOutcome outcome) {
     TrainSettings s = outcome.settings();
     List<String[]> rows = new ArrayList<>();
@@ -144,79 +144,5 @@ final class ReportWriter {
       sb.append(sb.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.4f", v));
     }
     return sb.toString();
-  }
-
-  private static String json(TrainOutcome outcome, List<String> charts) {
-    TrainSettings s = outcome.settings();
-    TrainingReport report = outcome.report();
-    Json settings =
-        new Json()
-            .field("model", Json.string(s.model()))
-            .field("epochs", Integer.toString(s.epochs()))
-            .field("first_epoch", Long.toString(outcome.firstEpoch()))
-            .field("batch_size", Integer.toString(s.batchSize()))
-            .field("learning_rate", number(s.learningRate(), 6))
-            .field("augment", Boolean.toString(s.augment()))
-            .field("workers", Integer.toString(s.workers()))
-            .field("prefetch", Integer.toString(s.prefetch()))
-            .field("seed", Long.toString(s.seed()))
-            .field("input_mean", floatArray(outcome.stats().mean()))
-            .field("input_std", floatArray(outcome.stats().std()))
-            .field("checkpoint", path(s.checkpoint()))
-            .field("resume", path(s.resume()));
-    String epochs =
-        array(
-            report.epochs(),
-            e ->
-                new Json()
-                    .field("epoch", Long.toString(e.epoch()))
-                    .field("batches", Long.toString(e.batches()))
-                    .field("samples", Long.toString(e.samples()))
-                    .field("loss", number(e.loss(), 6))
-                    .field("train_accuracy", number(e.trainAccuracy(), 6))
-                    .field("test_loss", number(e.validationLoss(), 6))
-                    .field("test_accuracy", number(e.validationAccuracy(), 6))
-                    .field("samples_per_sec", number(e.samplesPerSecond(), 1))
-                    .field("data_wait_pct", number(e.dataWaitPercent(), 3))
-                    .field("seconds", number(e.seconds(), 3))
-                    .field("validation_seconds", number(e.validationSeconds(), 3))
-                    .toString());
-    String stages =
-        array(
-            report.stages(),
-            st ->
-                new Json()
-                    .field("name", Json.string(st.name()))
-                    .field("workers", Integer.toString(st.workers()))
-                    .field("batches", Long.toString(st.batches()))
-                    .field("busy_seconds", number(st.busySeconds(), 3))
-                    .field("utilization", number(st.utilization(), 4))
-                    .toString());
-    return new Json()
-        .field("summary", TrainSummary.of(outcome).toJson())
-        .field("dataset", Json.string(outcome.dataset()))
-        .field("settings", settings.toString())
-        .field("bottleneck", Json.string(report.bottleneck()))
-        .field("stopped_early", Boolean.toString(report.stoppedEarly()))
-        .field("epochs", epochs)
-        .field("stages", stages)
-        .field("charts", array(charts, Json::string))
-        .toString();
-  }
-
-  private static <T> String array(List<T> items, Function<T, String> toJson) {
-    return "[" + String.join(",", items.stream().map(toJson).toList()) + "]";
-  }
-
-  private static String floatArray(float[] values) {
-    String[] items = new String[values.length];
-    for (int i = 0; i < values.length; i++) {
-      items[i] = number(values[i], 6);
-    }
-    return "[" + String.join(",", Arrays.asList(items)) + "]";
-  }
-
-  private static String path(Path p) {
-    return p == null ? "null" : Json.string(p.toString());
   }
 }

@@ -1,6 +1,13 @@
-package dev.memflux.samples;
+package dev.memflux.samples.report;
 
-import java.util.Locale;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 
 /**
  * The headline figures of a {@code memflux train} run: its {@code --json} line, and the summary in
@@ -19,7 +26,7 @@ import java.util.Locale;
  * @param dataWaitPercent share of training time spent waiting for data
  * @param seconds wall time of training, validation included
  */
-record TrainSummary(
+public record TrainSummary(
     String dataset,
     String model,
     int epochs,
@@ -30,8 +37,11 @@ record TrainSummary(
 
   private static final String DATASET_PREFIX = "dataset: ";
 
+  // Compact, with the dataset's text as it is (no \u003c for "<") and null for a missing figure.
+  static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+
   /** The summary of {@code outcome}. */
-  static TrainSummary of(TrainOutcome outcome) {
+  public static TrainSummary of(TrainOutcome outcome) {
     String dataset = outcome.dataset();
     if (dataset.startsWith(DATASET_PREFIX)) {
       dataset = dataset.substring(DATASET_PREFIX.length());
@@ -47,22 +57,27 @@ record TrainSummary(
   }
 
   /** One line of JSON with the keys shown above. */
-  String toJson() {
-    return new Json()
-        .field("dataset", Json.string(dataset))
-        .field("model", Json.string(model))
-        .field("epochs", Integer.toString(epochs))
-        .field("test_accuracy", number(testAccuracy, 4))
-        .field("samples_per_sec", number(samplesPerSecond, 1))
-        .field("data_wait_pct", number(dataWaitPercent, 2))
-        .field("seconds", number(seconds, 2))
-        .toString();
+  public String toJson() {
+    return GSON.toJson(json());
+  }
+
+  /** The JSON object of {@link #toJson()}. */
+  JsonObject json() {
+    JsonObject json = new JsonObject();
+    json.addProperty("dataset", dataset);
+    json.addProperty("model", model);
+    json.addProperty("epochs", epochs);
+    json.add("test_accuracy", number(testAccuracy, 4));
+    json.add("samples_per_sec", number(samplesPerSecond, 1));
+    json.add("data_wait_pct", number(dataWaitPercent, 2));
+    json.add("seconds", number(seconds, 2));
+    return json;
   }
 
   /** A JSON number with {@code decimals} digits after the point; {@code null} when not finite. */
-  static String number(double value, int decimals) {
+  static JsonElement number(double value, int decimals) {
     return Double.isFinite(value)
-        ? String.format(Locale.ROOT, "%." + decimals + "f", value)
-        : "null";
+        ? new JsonPrimitive(BigDecimal.valueOf(value).setScale(decimals, RoundingMode.HALF_UP))
+        : JsonNull.INSTANCE;
   }
 }

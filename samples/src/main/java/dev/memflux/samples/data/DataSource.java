@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.data;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
@@ -115,7 +115,7 @@ public final class DataSource {
   }
 
   /** {@code $XDG_CACHE_HOME/memflux}, or {@code ~/.cache/memflux} when it is unset or relative. */
-  static Path defaultCacheDir(Map<String, String> env, Path home) {
+  public static Path defaultCacheDir(Map<String, String> env, Path home) {
     String xdg = env.get("XDG_CACHE_HOME");
     // The XDG spec says relative values are invalid and must be ignored.
     Path base = xdg != null && Path.of(xdg).isAbsolute() ? Path.of(xdg) : home.resolve(".cache");
@@ -203,7 +203,7 @@ public final class DataSource {
           for (int i = 0; i < FILE_NAMES.size(); i++) {
             // Images and labels alternate, as in FILE_NAMES.
             boolean images = i % 2 == 0;
-            IdxFile.convert(
+            IdxConverter.convert(
                 packageDir.resolve(FASHION_MNIST_FILES.get(i)),
                 tmp.resolve(FILE_NAMES.get(i)),
                 images,
@@ -301,13 +301,13 @@ public final class DataSource {
                 + ": expected 1-d integer labels, found "
                 + y.dtype()
                 + " of shape "
-                + IdxFile.shapeString(y.shape()));
+                + NpyArray.shapeString(y.shape()));
       }
       if (x.ndim() < 2 || x.rows() != y.rows()) {
         throw new IOException(
             images
                 + " has shape "
-                + IdxFile.shapeString(x.shape())
+                + NpyArray.shapeString(x.shape())
                 + " but "
                 + labels
                 + " has "

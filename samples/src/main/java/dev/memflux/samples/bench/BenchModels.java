@@ -24,7 +24,7 @@ import ai.djl.training.tracker.Tracker;
  * filters, each followed by 2x2 max pooling, then a linear layer). Both start by converting the
  * uint8 input to float32 in [0, 1], so every pipeline hands them the very same bytes.
  */
-final class Models {
+final class BenchModels {
 
   /** Which model. */
   enum Kind {
@@ -39,7 +39,7 @@ final class Models {
     }
   }
 
-  private Models() {}
+  private BenchModels() {}
 
   /**
    * A new model of {@code kind} with an SGD trainer initialised for batches of {@code batch}

@@ -1,9 +1,7 @@
-package dev.memflux.samples;
+package dev.memflux.samples.bench;
 
-import dev.memflux.samples.bench.BenchFiles;
-import dev.memflux.samples.bench.BenchRun;
-import dev.memflux.samples.bench.BenchSettings;
-import dev.memflux.samples.bench.PeerRunner;
+import dev.memflux.samples.data.DataSource;
+import dev.memflux.samples.data.OutputPlaces;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -73,10 +71,21 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Shrink the data sets and the work per repetition (tests).")
   private double scale;
 
+  /**
+   * Checks the output places, prepares the files and runs the sections; bad options or places throw
+   * before any measurement.
+   *
+   * @return 0
+   */
   @Override
   public Integer call() throws Exception {
     BenchSettings settings = new BenchSettings(quick, scale);
     Path dir = data != null ? data : defaultDir(scale);
+    // Before any work: the JSON is written only after minutes of measuring.
+    OutputPlaces.directory("--data", dir);
+    if (json != null) {
+      OutputPlaces.file("--json", json);
+    }
     Optional<PeerRunner> peer = Optional.empty();
     if (peers) {
       Optional<Path> script = peerScript();

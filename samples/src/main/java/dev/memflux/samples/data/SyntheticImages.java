@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.data;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyWriter;

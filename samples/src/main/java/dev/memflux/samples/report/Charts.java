@@ -1,12 +1,11 @@
-package dev.memflux.samples;
+package dev.memflux.samples.report;
 
 import dev.memflux.train.EpochReport;
-import dev.memflux.train.FlightSample;
-import dev.memflux.train.StageReport;
 import dev.memflux.train.TrainingReport;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.Stroke;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,11 +14,16 @@ import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
+import org.jfree.chart.plot.IntervalMarker;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.StandardXYBarPainter;
 import org.jfree.chart.renderer.xy.XYBarRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.renderer.xy.XYStepRenderer;
+import org.jfree.chart.ui.Layer;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYIntervalSeries;
 import org.jfree.data.xy.XYIntervalSeriesCollection;
 import org.jfree.data.xy.XYSeries;
@@ -27,7 +31,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * Draws the charts of a training report as PNG files with JFreeChart: loss and accuracy per epoch,
- * each stage's rate and the batches in flight over time, and the data wait per epoch.
+ * each stage's rate and the batches in flight over time (with each epoch's end and validation
+ * marked), and the data wait per epoch.
  */
 final class Charts {
 
@@ -45,8 +50,11 @@ final class Charts {
 
   private static final int WIDTH = 900;
   private static final int HEIGHT = 480;
-  // The sampler ticks every 250 ms; a rate over one tick jumps with every batch boundary.
-  private static final double RATE_WINDOW_SECONDS = 1.0;
+  private static final Color EPOCH_END = new Color(0x555555);
+  private static final Color VALIDATION = new Color(0x2ca02c);
+  private static final Stroke DASHED =
+      new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f}, 0f);
+  private static final Font MARKER_LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
   private static final Color[] PALETTE = {
     new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
     new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b)
@@ -62,10 +70,10 @@ final class Charts {
    *
    * @return the file names written, in the order the report shows them
    */
-  static List<String> write(Path dir, TrainOutcome outcome) throws IOException {
+  static List<String> write(Path dir, TrainingReport report, PipelineSeries series)
+      throws IOException {
     // Charts are drawn off-screen: AWT must not look for a display, which servers do not have.
     System.setProperty("java.awt.headless", "true");
-    TrainingReport report = outcome.report();
     save(
         dir,
         LOSS,
@@ -88,7 +96,7 @@ final class Charts {
             EpochReport::trainAccuracy,
             "test",
             EpochReport::validationAccuracy));
-    save(dir, PIPELINE, pipeline(outcome));
+    save(dir, PIPELINE, pipeline(series));
     save(dir, DATA_WAIT, dataWait(report));
     return List.of(LOSS, ACCURACY, PIPELINE, DATA_WAIT);
   }
@@ -124,38 +132,39 @@ final class Charts {
     return series;
   }
 
-  /** Rates on top, batches in flight below, on one time axis. */
-  private static JFreeChart pipeline(TrainOutcome outcome) {
+  /**
+   * Rates on top, batches in flight below, on one time axis; each epoch's end is a dashed line and
+   * its validation a shaded span, on both.
+   */
+  static JFreeChart pipeline(PipelineSeries series) {
     CombinedDomainXYPlot plot = new CombinedDomainXYPlot(new NumberAxis("seconds since start"));
     plot.setGap(12);
-    plot.add(ratePlot(outcome), 3);
-    plot.add(inFlightPlot(outcome.report()), 2);
+    XYPlot rates = ratePlot(series.rates());
+    XYPlot inFlight = inFlightPlot(series.inFlight());
+    markEpochs(rates, series.epochs(), true);
+    markEpochs(inFlight, series.epochs(), false);
+    plot.add(rates, 3);
+    plot.add(inFlight, 2);
     return chart("Loader vs trainer: batches per second and batches in flight", plot);
   }
 
-  private static XYPlot ratePlot(TrainOutcome outcome) {
-    List<RateSampler.Sample> samples = outcome.rates();
+  private static XYPlot ratePlot(List<PipelineSeries.RateLine> lines) {
     XYSeriesCollection data = new XYSeriesCollection();
-    for (int stage = 0; stage < outcome.rateStages().size(); stage++) {
-      XYSeries series = new XYSeries(rateLabel(outcome.rateStages().get(stage)));
-      int from = 0;
-      for (int i = 1; i < samples.size(); i++) {
-        RateSampler.Sample now = samples.get(i);
-        while (now.seconds() - samples.get(from).seconds() > RATE_WINDOW_SECONDS) {
-          from++;
-        }
-        RateSampler.Sample then = samples.get(Math.min(from, i - 1));
-        double dt = now.seconds() - then.seconds();
-        if (dt > 0) {
-          series.add(now.seconds(), (now.completed()[stage] - then.completed()[stage]) / dt);
-        }
-      }
-      data.addSeries(series);
+    for (PipelineSeries.RateLine line : lines) {
+      data.addSeries(series(rateLabel(line.stage()), line.points()));
     }
     NumberAxis y = new NumberAxis("batches / s");
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
     style(renderer, 1.5f);
     return new XYPlot(data, null, y, renderer);
+  }
+
+  private static XYSeries series(String name, List<PipelineSeries.Point> points) {
+    XYSeries series = new XYSeries(name);
+    for (PipelineSeries.Point p : points) {
+      series.add(p.seconds(), p.value());
+    }
+    return series;
   }
 
   private static String rateLabel(String stage) {
@@ -166,22 +175,38 @@ final class Charts {
     };
   }
 
-  private static XYPlot inFlightPlot(TrainingReport report) {
-    List<StageReport> stages = report.stages();
+  private static XYPlot inFlightPlot(List<PipelineSeries.FlightLine> lines) {
     XYSeriesCollection data = new XYSeriesCollection();
-    for (int gap = 0; gap + 1 < stages.size(); gap++) {
-      XYSeries series =
-          new XYSeries(stages.get(gap).name() + " \u2192 " + stages.get(gap + 1).name());
-      for (FlightSample s : report.inFlight()) {
-        series.add(s.seconds(), s.inFlight()[gap]);
-      }
-      data.addSeries(series);
+    for (PipelineSeries.FlightLine line : lines) {
+      data.addSeries(series(line.from() + " \u2192 " + line.to(), line.points()));
     }
     NumberAxis y = new NumberAxis("batches in flight");
     y.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
     XYStepRenderer renderer = new XYStepRenderer();
     style(renderer, 1.5f, IN_FLIGHT_COLOURS);
     return new XYPlot(data, null, y, renderer);
+  }
+
+  /** Epoch ends as dashed lines, validations as shaded spans; labelled on the top plot only. */
+  private static void markEpochs(
+      XYPlot plot, List<PipelineSeries.EpochSpan> epochs, boolean label) {
+    for (PipelineSeries.EpochSpan e : epochs) {
+      Timeline.EpochMark mark = e.mark();
+      if (mark.validated()) {
+        IntervalMarker validation = new IntervalMarker(mark.validationStart(), mark.end());
+        validation.setPaint(VALIDATION);
+        validation.setAlpha(0.15f);
+        plot.addDomainMarker(validation, Layer.BACKGROUND);
+      }
+      ValueMarker end = new ValueMarker(mark.end(), EPOCH_END, DASHED);
+      if (label) {
+        end.setLabel("epoch " + (e.epoch() + 1) + (mark.validated() ? " + validation" : ""));
+        end.setLabelFont(MARKER_LABEL);
+        end.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+        end.setLabelTextAnchor(TextAnchor.TOP_RIGHT);
+      }
+      plot.addDomainMarker(end, Layer.FOREGROUND);
+    }
   }
 
   private static JFreeChart dataWait(TrainingReport report) {
