@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * The child is always waited for with a timeout before its output is read, so a hung child fails
  * the test instead of hanging the build.
  */
-final class ChildJvm {
+public final class ChildJvm {
 
   private final Process process;
   private final Path output;
@@ -29,8 +29,8 @@ final class ChildJvm {
    * properties, which the child sets itself when it is {@link Main} (the tests of that need them
    * unset).
    */
-  static ChildJvm start(Path output, List<String> jvmOptions, Class<?> mainClass, String... args)
-      throws IOException {
+  public static ChildJvm start(
+      Path output, List<String> jvmOptions, Class<?> mainClass, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
@@ -48,7 +48,7 @@ final class ChildJvm {
   }
 
   /** Waits for the child to exit and returns its status; fails after {@code seconds}. */
-  int exitStatus(int seconds) throws Exception {
+  public int exitStatus(int seconds) throws Exception {
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       throw new AssertionError(
@@ -58,18 +58,18 @@ final class ChildJvm {
   }
 
   /** Whether the child is still running. */
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
   /** Kills the child with SIGKILL and waits for it to be gone. */
-  void kill() throws Exception {
+  public void kill() throws Exception {
     process.destroyForcibly();
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("child gone after kill -9").isTrue();
   }
 
   /** What the child printed; read it once the child has exited. */
-  String output() throws IOException {
+  public String output() throws IOException {
     return Files.readString(output);
   }
 }
