@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.memflux.samples.data.Fifo;
 import dev.memflux.samples.data.SyntheticImages;
 import dev.memflux.samples.data.Unwritable;
 import dev.memflux.train.Checkpoint;
@@ -273,6 +274,18 @@ class TrainCommandTest {
                 + params
                 + ": damaged")
         .doesNotContain("Exception");
+  }
+
+  /** Issue 16.6: every input of every command, the checkpoint to resume included. */
+  @Test
+  void aCheckpointManifestThatIsAFifoIsRefused() throws Exception {
+    Path checkpoint = Files.createDirectories(dir.resolve("ckpt"));
+    Path fifo = Fifo.make(checkpoint.resolve("mlp.checkpoint"));
+
+    int status = Fifo.within("train --resume", () -> train("--resume", checkpoint.toString()));
+
+    assertThat(status).isEqualTo(Main.BAD_INPUT);
+    assertThat(errLines()).containsExactly("memflux train: " + fifo + ": not a regular file");
   }
 
   @Test
