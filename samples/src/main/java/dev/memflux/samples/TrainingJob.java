@@ -80,7 +80,7 @@ final class TrainingJob {
         NpyArray testY = NpyArray.open(data.testY())) {
       TrainInputs inputs = TrainInputs.check(x, y, testX, testY, settings.model());
       long[] image = inputs.imageShape();
-      ChannelStats stats = ChannelStats.of(x);
+      ChannelStats stats = inputs.stats();
       Loader loader =
           Loader.builder(x, y)
               .batchSize(settings.batchSize())

@@ -7,6 +7,7 @@ import dev.memflux.core.NpyWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -135,6 +136,32 @@ class TrainCommandDataTest {
                 + " and "
                 + data.resolve("test_y.npy")
                 + ": every label is 0; a classifier needs at least 2 classes");
+  }
+
+  /**
+   * A zero-filled file (what a killed writer used to leave) was DJL's "Gradient values are all
+   * zeros".
+   */
+  @Test
+  void blankImagesAreNothingToLearnFrom() throws IOException {
+    Path data = Files.createDirectories(dir.resolve("blank"));
+    try (NpyWriter w =
+        NpyWriter.create(data.resolve("train_x.npy"), DType.UINT8, new long[] {5, 1, 8, 8})) {
+      w.put(ByteBuffer.allocate(5 * 64));
+      w.finish();
+    }
+    images(data.resolve("test_x.npy"), new long[] {3, 1, 8, 8});
+    labels(data.resolve("train_y.npy"), 5, i -> i % 2);
+    labels(data.resolve("test_y.npy"), 3, i -> i % 2);
+
+    assertThat(train(data, "mlp")).isEqualTo(Main.BAD_INPUT);
+
+    assertThat(err.toString().lines())
+        .containsExactly(
+            "memflux train: "
+                + data.resolve("train_x.npy")
+                + ": blank images: in the 5 sampled, every pixel of a channel has the same value;"
+                + " nothing to learn from");
   }
 
   /** The smallest images the CNN takes train: the limit above is the real one. */

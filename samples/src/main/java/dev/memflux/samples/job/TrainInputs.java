@@ -11,12 +11,14 @@ import java.util.List;
  * problem a user can fix in the data is an {@link IOException} naming the file and what is wrong,
  * so that it reaches the command line as one line and status 2, never as an error deep inside DJL
  * (a division by zero for images without pixels, "Output size is too small" for images the CNN
- * pools away, an output layer of 10⁹ classes, an accuracy of NaN on an empty test split).
+ * pools away, an output layer of 10⁹ classes, an accuracy of NaN on an empty test split, "Gradient
+ * values are all zeros" for images that are all one value, such as a zero-filled file).
  *
  * @param imageShape the (C, H, W) shape both splits' images share
  * @param classes the number of classes: one more than the largest label
+ * @param stats the standardisation of the training images
  */
-public record TrainInputs(long[] imageShape, int classes) {
+public record TrainInputs(long[] imageShape, int classes, ChannelStats stats) {
 
   /** Copies the shape in. */
   public TrainInputs {
@@ -34,7 +36,7 @@ public record TrainInputs(long[] imageShape, int classes) {
    * @param model one of {@link Classifiers#NAMES}
    * @throws IOException naming the file when images are not uint8 (N, C, H, W) with at least one
    *     pixel, the splits' image shapes differ, a split is empty, the images are too small for
-   *     {@code model}, or the labels are not int64 class indices 0 .. {@link
+   *     {@code model}, are all one value, or the labels are not int64 class indices 0 .. {@link
    *     Classifiers#MAX_CLASSES}-1 with at least two classes
    */
   public static TrainInputs check(
@@ -48,7 +50,16 @@ public record TrainInputs(long[] imageShape, int classes) {
     } catch (IllegalArgumentException e) {
       throw new IOException(trainX.path() + ": " + e.getMessage(), e);
     }
-    return new TrainInputs(shape, classes(trainY, testY));
+    int classes = classes(trainY, testY);
+    ChannelStats stats = ChannelStats.of(trainX);
+    if (stats.constant()) {
+      throw new IOException(
+          trainX.path()
+              + ": blank images: in the "
+              + Math.min(ChannelStats.MAX_ROWS, trainX.rows())
+              + " sampled, every pixel of a channel has the same value; nothing to learn from");
+    }
+    return new TrainInputs(shape, classes, stats);
   }
 
   /** The image shape (C, H, W) both splits share. */
