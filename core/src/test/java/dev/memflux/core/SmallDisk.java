@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * A tiny tmpfs for disk-full tests. Mounting needs root (or CAP_SYS_ADMIN) on Linux; elsewhere the
  * test is skipped with a message saying why.
  */
-final class SmallDisk implements AutoCloseable {
+public final class SmallDisk implements AutoCloseable {
 
   private final Path dir;
 
@@ -21,7 +21,7 @@ final class SmallDisk implements AutoCloseable {
   }
 
   /** Mounts a tmpfs of {@code size} (such as "1m") on the empty directory {@code dir}. */
-  static SmallDisk mount(Path dir, String size) throws Exception {
+  public static SmallDisk mount(Path dir, String size) throws Exception {
     String result = run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString());
     assumeThat(result)
         .as(

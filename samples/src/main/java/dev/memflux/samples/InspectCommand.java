@@ -2,6 +2,7 @@ package dev.memflux.samples;
 
 import dev.memflux.core.NpyArray;
 import dev.memflux.samples.data.ArraySummary;
+import dev.memflux.samples.data.InputFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -61,6 +62,7 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   private NpyArray open() throws IOException {
+    InputFiles.requireRegular(file);
     if (raw) {
       return layout.resolve().open(file);
     }

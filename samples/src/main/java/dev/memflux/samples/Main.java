@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
       ConvertCommand.class,
       TrainCommand.class,
       BenchCommand.class,
-      SoakCommand.class
+      SoakCommand.class,
+      CompletionCommand.class
     })
 public final class Main implements Callable<Integer> {
 
@@ -62,6 +63,7 @@ public final class Main implements Callable<Integer> {
   /** The command line with memflux's error reporting, for {@link #main} and for tests. */
   static CommandLine commandLine() {
     CommandLine commandLine = new CommandLine(new Main());
+    setVersionProvider(commandLine, new MemfluxVersion());
     commandLine.setParameterExceptionHandler(
         (e, args) -> {
           report(e.getCommandLine(), oneLine(e.getMessage()) + " (see --help)");
@@ -74,6 +76,12 @@ public final class Main implements Callable<Integer> {
           return badInput ? BAD_INPUT : INTERNAL_ERROR;
         });
     return commandLine;
+  }
+
+  /** Every subcommand's {@code --version} says what the top-level one does. */
+  private static void setVersionProvider(CommandLine command, MemfluxVersion version) {
+    command.getCommandSpec().versionProvider(version);
+    command.getSubcommands().values().forEach(sub -> setVersionProvider(sub, version));
   }
 
   /** Without a subcommand, trains with the defaults: the quickest way to see memflux work. */

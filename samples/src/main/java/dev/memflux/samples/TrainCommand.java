@@ -30,9 +30,10 @@ import picocli.CommandLine.Spec;
  * </pre>
  *
  * <p>The first line names the dataset; then progress (a bar on a terminal, a line per quarter epoch
- * otherwise) and a line per epoch; then the verdict on the bottleneck. With {@code --json} the last
- * line is one JSON object ({@link TrainSummary}). Bad options or input print one line on stderr and
- * exit with status 2.
+ * otherwise) and a line per epoch; then the verdict on the bottleneck. With {@code --json} all that
+ * goes to stderr, and stdout holds one line: a JSON object ({@link TrainSummary}). Bad options or
+ * input print one line on stderr and exit with status 2; warnings (a damaged checkpoint skipped on
+ * {@code --resume}) are lines on stderr too.
  */
 @Command(
     name = "train",
@@ -74,7 +75,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--lr",
       defaultValue = "0.001",
-      description = "Adam learning rate. Default: ${DEFAULT-VALUE}")
+      description = {
+        "Peak learning rate of Adam: the rate follows a cosine from it down to 1%% of it",
+        "over the epochs trained. Default: ${DEFAULT-VALUE}"
+      })
   private float learningRate;
 
   @Option(
@@ -120,7 +124,9 @@ final class TrainCommand implements Callable<Integer> {
       description = "Write report.md, report.json and PNG charts here")
   private Path report;
 
-  @Option(names = "--json", description = "End the output with one line of JSON")
+  @Option(
+      names = "--json",
+      description = "Print one line of JSON on stdout at the end; everything else goes to stderr")
   private boolean json;
 
   private final DataSource source;
@@ -154,11 +160,12 @@ final class TrainCommand implements Callable<Integer> {
     if (resume != null && !Files.isDirectory(resume)) {
       throw new IllegalArgumentException("--resume " + resume + ": not a directory");
     }
-    PrintWriter out = spec.commandLine().getOut();
+    // With --json, stdout carries the JSON alone, so that it can be piped; the rest goes to stderr.
+    PrintWriter out = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
     DataSource.Dataset dataset = source.resolve(data);
     out.println(dataset.description());
     out.flush();
-    TrainOutcome outcome = TrainingJob.run(settings, dataset, out);
+    TrainOutcome outcome = TrainingJob.run(settings, dataset, out, this::warn);
     TrainSummary summary = TrainSummary.of(outcome);
     out.println(
         String.format(
@@ -173,10 +180,12 @@ final class TrainCommand implements Callable<Integer> {
     if (report != null) {
       out.println("report: " + ReportWriter.write(report, outcome));
     }
-    if (json) {
-      out.println(summary.toJson());
-    }
     out.flush();
+    if (json) {
+      PrintWriter stdout = spec.commandLine().getOut();
+      stdout.println(summary.toJson());
+      stdout.flush();
+    }
     return 0;
   }
 
@@ -196,5 +205,12 @@ final class TrainCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+  }
+
+  /** Prints a warning as one line on stderr, named as the error line is. */
+  private void warn(String warning) {
+    PrintWriter err = spec.commandLine().getErr();
+    err.println(spec.qualifiedName() + ": warning: " + warning);
+    err.flush();
   }
 }

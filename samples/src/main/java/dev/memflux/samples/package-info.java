@@ -1,8 +1,8 @@
 /**
  * The {@code memflux} command line: {@link dev.memflux.samples.Main} registers one class per
- * command ({@code inspect}, {@code convert}, {@code train}, {@code soak}; {@code bench} lives in
- * {@link dev.memflux.samples.bench}) and turns every failure into one line on stderr and an exit
- * status. The rooms beside it:
+ * command ({@code inspect}, {@code convert}, {@code train}, {@code soak}, {@code completion};
+ * {@code bench} lives in {@link dev.memflux.samples.bench}) and turns every failure into one line
+ * on stderr and an exit status. The rooms beside it:
  *
  * <ul>
  *   <li>{@link dev.memflux.samples.data}: where arrays come from (IDX files, Debian's

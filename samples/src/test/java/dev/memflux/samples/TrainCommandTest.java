@@ -6,8 +6,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.memflux.samples.data.Fifo;
 import dev.memflux.samples.data.SyntheticImages;
 import dev.memflux.samples.data.Unwritable;
+import dev.memflux.train.Checkpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -75,6 +77,10 @@ class TrainCommandTest {
     return out.toString().lines().toList();
   }
 
+  private List<String> errLines() {
+    return err.toString().lines().toList();
+  }
+
   private String lastLine() {
     List<String> lines = outLines();
     return lines.get(lines.size() - 1);
@@ -86,15 +92,13 @@ class TrainCommandTest {
     return m.group(1);
   }
 
+  /** Issue 18: with --json, stdout is the JSON line alone, so that it can be piped. */
   @Test
-  void jsonEndsTheOutputWithTheSummary() {
+  void jsonIsTheOnlyLineOnStdoutAndEverythingElseGoesToStderr() {
     int status = train("--epochs", "2", "--json");
 
     assertThat(status).as(err.toString()).isZero();
-    assertThat(outLines().get(0)).isEqualTo("dataset: " + data + " (300 train, 100 test images)");
-    assertThat(outLines())
-        .anyMatch(l -> l.startsWith("epoch 1/2: loss "))
-        .anyMatch(l -> l.startsWith("epoch 2/2: loss ") && l.contains("test acc"));
+    assertThat(outLines()).hasSize(1);
     String json = lastLine();
     assertThat(json).startsWith("{").endsWith("}");
     for (String key : JSON_KEYS) {
@@ -106,6 +110,12 @@ class TrainCommandTest {
     assertThat(Double.parseDouble(jsonValue(json, "samples_per_sec"))).isPositive();
     assertThat(Double.parseDouble(jsonValue(json, "data_wait_pct"))).isBetween(0.0, 100.0);
     assertThat(Double.parseDouble(jsonValue(json, "seconds"))).isPositive();
+    assertThat(errLines().get(0)).isEqualTo("dataset: " + data + " (300 train, 100 test images)");
+    assertThat(errLines())
+        .anyMatch(l -> l.startsWith("epoch 1/2: loss "))
+        .anyMatch(l -> l.startsWith("epoch 2/2: loss ") && l.contains("test acc"))
+        .anyMatch(l -> l.startsWith("done: test accuracy "))
+        .anyMatch(l -> l.matches("(compute|input)-bound: .*"));
     // the command ran in this JVM, whose DJL may never go online
     assertThat(System.getProperty("ai.djl.offline")).isEqualTo("true");
   }
@@ -195,11 +205,87 @@ class TrainCommandTest {
     int status = train("--epochs", "3", "--resume", checkpoint.toString(), "--json");
 
     assertThat(status).as(err.toString()).isZero();
-    assertThat(outLines()).noneMatch(l -> l.startsWith("epoch 1/3"));
-    assertThat(outLines())
+    assertThat(errLines()).noneMatch(l -> l.startsWith("epoch 1/3"));
+    assertThat(errLines())
         .anyMatch(l -> l.startsWith("epoch 2/3: loss "))
         .anyMatch(l -> l.startsWith("epoch 3/3: loss "));
     assertThat(jsonValue(lastLine(), "epochs")).isEqualTo("2");
+  }
+
+  /** Flips a byte in the middle of {@code file}, as a bad disk or a partial copy would. */
+  private static void damage(Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length / 2] ^= 0x5a;
+    Files.write(file, bytes);
+  }
+
+  /**
+   * Issue 16.7: a corrupt params file on --resume was a bare EOFException. Now the previous
+   * checkpoint is loaded, with a warning naming the damaged file.
+   */
+  @Test
+  void aDamagedLatestCheckpointIsSkippedWithAWarningAndThePreviousOneResumed() throws IOException {
+    Path checkpoint = dir.resolve("ckpt");
+    assertThat(train("--epochs", "2", "--checkpoint", checkpoint.toString()))
+        .as(err.toString())
+        .isZero();
+    Checkpoint latest = Checkpoint.read(checkpoint, "mlp");
+    damage(latest.params());
+    out.getBuffer().setLength(0);
+
+    int status = train("--epochs", "3", "--resume", checkpoint.toString());
+
+    assertThat(status).as(err.toString()).isZero();
+    Checkpoint previous = Checkpoint.read(checkpoint, "mlp");
+    assertThat(previous.params()).isNotEqualTo(latest.params());
+    assertThat(errLines())
+        .singleElement()
+        .asString()
+        .startsWith(
+            "memflux train: warning: skipped a damaged checkpoint: "
+                + latest.params()
+                + ": damaged")
+        .endsWith("; resuming from " + previous.params());
+    // the previous checkpoint ended epoch 1: epochs 2 and 3 are trained
+    assertThat(outLines())
+        .noneMatch(l -> l.startsWith("epoch 1/3"))
+        .anyMatch(l -> l.startsWith("epoch 2/3: loss "))
+        .anyMatch(l -> l.startsWith("epoch 3/3: loss "));
+  }
+
+  @Test
+  void noIntactCheckpointIsOneLineNamingTheFiles() throws IOException {
+    Path checkpoint = dir.resolve("ckpt");
+    assertThat(train("--epochs", "1", "--checkpoint", checkpoint.toString()))
+        .as(err.toString())
+        .isZero();
+    Path params = Checkpoint.read(checkpoint, "mlp").params();
+    damage(params);
+
+    assertThat(train("--epochs", "2", "--resume", checkpoint.toString())).isEqualTo(Main.BAD_INPUT);
+
+    assertThat(errLines())
+        .singleElement()
+        .asString()
+        .startsWith(
+            "memflux train: "
+                + checkpoint.resolve("mlp.checkpoint")
+                + ": no intact checkpoint to load: "
+                + params
+                + ": damaged")
+        .doesNotContain("Exception");
+  }
+
+  /** Issue 16.6: every input of every command, the checkpoint to resume included. */
+  @Test
+  void aCheckpointManifestThatIsAFifoIsRefused() throws Exception {
+    Path checkpoint = Files.createDirectories(dir.resolve("ckpt"));
+    Path fifo = Fifo.make(checkpoint.resolve("mlp.checkpoint"));
+
+    int status = Fifo.within("train --resume", () -> train("--resume", checkpoint.toString()));
+
+    assertThat(status).isEqualTo(Main.BAD_INPUT);
+    assertThat(errLines()).containsExactly("memflux train: " + fifo + ": not a regular file");
   }
 
   @Test

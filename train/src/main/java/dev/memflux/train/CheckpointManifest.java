@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -129,9 +130,13 @@ final class CheckpointManifest {
    * Reads {@code file}.
    *
    * @throws NoSuchFileException when it does not exist
-   * @throws IOException naming the file when it is not a valid checkpoint manifest
+   * @throws IOException naming the file when it is not a regular file (reading a FIFO would wait
+   *     for a writer forever) or not a valid checkpoint manifest
    */
   static CheckpointManifest read(Path file, String name) throws IOException {
+    if (Files.exists(file) && !Files.isRegularFile(file)) {
+      throw new FileSystemException(file.toString(), null, "not a regular file");
+    }
     String text = Files.readString(file, StandardCharsets.UTF_8);
     try {
       List<String> lines = text.lines().toList();

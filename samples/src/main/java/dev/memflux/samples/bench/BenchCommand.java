@@ -88,26 +88,13 @@ public final class BenchCommand implements Callable<Integer> {
     }
     Optional<PeerRunner> peer = Optional.empty();
     if (peers) {
-      Optional<Path> script = peerScript();
-      if (script.isEmpty()) {
-        throw new IllegalArgumentException(
-            "--peers: run_all.sh not found; give --peer-script FILE"
-                + " or set "
-                + PeerRunner.SCRIPT_ENV);
-      }
-      peer = script.map(PeerRunner::new);
+      String env = System.getenv(PeerRunner.SCRIPT_ENV);
+      peer =
+          Optional.of(new PeerRunner(PeerRunner.script(peerScript, env, PeerRunner.usualPlaces())));
     }
     new BenchRun(settings, new BenchFiles(dir, settings), only, peer, System.out, System.err)
         .run(json);
     return 0;
-  }
-
-  private Optional<Path> peerScript() {
-    if (peerScript != null) {
-      return Optional.of(peerScript);
-    }
-    String env = System.getenv(PeerRunner.SCRIPT_ENV);
-    return env != null && !env.isBlank() ? Optional.of(Path.of(env)) : PeerRunner.locate();
   }
 
   /** Scaled (test) runs get a subfolder of their own, so they never replace full-size files. */

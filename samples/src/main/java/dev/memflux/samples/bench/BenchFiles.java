@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -92,19 +91,13 @@ final class BenchFiles {
       }
       log.printf(
           "bench: writing %s and %s (%d rows) in %s%n", d.imagesFile(), d.labelsFile(), rows, dir);
-      Path x = temporary(images(d));
-      Path y = temporary(labels(d));
-      try {
-        if (d == BenchDataset.FMNIST) {
-          writeFashionMnist(rows, x, y);
-        } else {
-          writeUniformFloats(d, rows, x, y);
-        }
-        Files.move(x, images(d), StandardCopyOption.REPLACE_EXISTING);
-        Files.move(y, labels(d), StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(x);
-        Files.deleteIfExists(y);
+      // Each file appears whole or not at all (NpyWriter). A pair half-replaced by a crash either
+      // fails the check above and is written again, or has the right shapes, and then the right
+      // content too: both files are pure functions of the data set and the row count.
+      if (d == BenchDataset.FMNIST) {
+        writeFashionMnist(rows, images(d), labels(d));
+      } else {
+        writeUniformFloats(d, rows, images(d), labels(d));
       }
     }
   }
@@ -124,10 +117,6 @@ final class BenchFiles {
 
   private static Path fashionMnist(String file) {
     return DataSource.DEBIAN_FASHION_MNIST.resolve(file);
-  }
-
-  private static Path temporary(Path target) {
-    return target.resolveSibling(target.getFileName() + ".partial");
   }
 
   private static boolean matches(Path file, DType dtype, long[] shape) throws IOException {

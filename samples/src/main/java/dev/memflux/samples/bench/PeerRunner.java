@@ -1,5 +1,7 @@
 package dev.memflux.samples.bench;
 
+import static java.util.stream.Collectors.joining;
+
 import dev.memflux.samples.data.FileTrees;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -9,7 +11,6 @@ import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Runs the peer baseline, PyTorch's {@code DataLoader} over {@code np.memmap} ({@code run_all.sh
@@ -35,11 +36,51 @@ final class PeerRunner {
   }
 
   /**
-   * Finds {@code run_all.sh}: {@code ../shared/bench/peers/run_all.sh} relative to the repository
-   * root, which is taken to be the working directory, or else the directory two levels above the
-   * running jar ({@code samples/target/memflux.jar}).
+   * The peer's {@code run_all.sh}: {@code option} (from {@code --peer-script}) when given, else
+   * {@code env} (from {@value #SCRIPT_ENV}) when set, else the first of {@link #usualPlaces()} that
+   * exists.
+   *
+   * @throws IllegalArgumentException naming the file and where it came from when it is not a
+   *     regular file, or, when none is given, the places where it was expected and how to name it
    */
-  static Optional<Path> locate() {
+  static Path script(Path option, String env, List<Path> usualPlaces) {
+    if (option != null) {
+      return checked("--peer-script " + option, option);
+    }
+    if (env != null && !env.isBlank()) {
+      return checked("$" + SCRIPT_ENV + "=" + env, Path.of(env));
+    }
+    return usualPlaces.stream()
+        .filter(Files::isRegularFile)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "--peers: the peer script is not where it is expected, "
+                        + usualPlaces.stream().map(Path::toString).collect(joining(" or "))
+                        + " (the peers live beside the repository, in ../shared/bench/peers);"
+                        + " give its place with --peer-script FILE or "
+                        + SCRIPT_ENV
+                        + "=FILE"));
+  }
+
+  private static Path checked(String source, Path script) {
+    if (!Files.isRegularFile(script)) {
+      throw new IllegalArgumentException(
+          "--peers: "
+              + source
+              + ": "
+              + (Files.exists(script) ? "not a regular file" : "no such file"));
+    }
+    return script;
+  }
+
+  /**
+   * Where {@code run_all.sh} usually is: {@code ../shared/bench/peers/run_all.sh} relative to the
+   * repository root, which is taken to be the working directory, or else the directory two levels
+   * above the running jar ({@code samples/target/memflux.jar}).
+   */
+  static List<Path> usualPlaces() {
     List<Path> roots = new ArrayList<>();
     roots.add(Path.of("").toAbsolutePath());
     CodeSource source = PeerRunner.class.getProtectionDomain().getCodeSource();
@@ -57,10 +98,7 @@ final class PeerRunner {
         // the classes do not come from a file: the working directory is the only guess
       }
     }
-    return roots.stream()
-        .map(r -> r.resolve(RELATIVE).normalize())
-        .filter(Files::isRegularFile)
-        .findFirst();
+    return roots.stream().map(r -> r.resolve(RELATIVE).normalize()).distinct().toList();
   }
 
   /**

@@ -7,8 +7,10 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.stream.JsonWriter;
+import dev.memflux.core.AtomicFile;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringWriter;
 import java.io.Writer;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -36,15 +38,17 @@ final class ResultsJson {
 
   private ResultsJson() {}
 
-  /** Writes {@code results} to {@code file}, replacing it. */
+  /**
+   * Writes {@code results} to {@code file}, replacing it whole or not at all ({@link AtomicFile}).
+   */
   static void write(Path file, List<Result> results) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-      write(out, results);
-    }
+    StringWriter text = new StringWriter();
+    write(text, results);
+    AtomicFile.writeString(file, text.toString());
   }
 
   /**

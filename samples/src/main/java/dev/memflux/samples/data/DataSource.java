@@ -1,11 +1,13 @@
 package dev.memflux.samples.data;
 
+import dev.memflux.core.AtomicFile;
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Seeds;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +15,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Resolves the {@code --data auto|DIR} option of {@code train} to four .npy arrays, images and
@@ -29,7 +33,8 @@ import java.util.Objects;
  * installed, otherwise the built-in {@link SyntheticImages}; either is written as .npy once, into a
  * cache directory, and reused. A cache entry is built in a temporary directory and renamed into
  * place in one atomic step, so an interrupted run never leaves a half-built entry that a later run
- * would take as complete. {@code DIR} is a directory holding {@code train_x.npy}, {@code
+ * would take as complete; the temporary directory of a run that was killed is deleted by the next
+ * run once that process is gone. {@code DIR} is a directory holding {@code train_x.npy}, {@code
  * train_y.npy}, {@code test_x.npy} and {@code test_y.npy}.
  *
  * <p>Instances are immutable; the {@code with...} methods return changed copies.
@@ -59,6 +64,14 @@ public final class DataSource {
 
   /** Bumped whenever {@link SyntheticImages} draws differently, so old cache entries are unused. */
   private static final int SYNTHETIC_VERSION = 1;
+
+  /** Infix of a cache entry being built: {@code NAME.partial-PID-N}. */
+  private static final String PARTIAL = ".partial-";
+
+  private static final Pattern PARTIAL_NAME =
+      Pattern.compile(".+" + Pattern.quote(PARTIAL) + "(\\d{1,18})-\\d+");
+
+  private static final long PID = ProcessHandle.current().pid();
 
   private final Path packageDir;
   private final Path cacheDir;
@@ -161,7 +174,8 @@ public final class DataSource {
    * Resolves {@code --data}: {@code "auto"}, or a directory holding the four .npy files.
    *
    * @throws IOException when {@code DIR} is not a directory, lacks one of the files (named in the
-   *     message) or holds arrays whose row counts disagree; or when converting or caching fails
+   *     message), holds one that is not a regular file, or arrays whose row counts disagree; or
+   *     when converting or caching fails
    */
   public Dataset resolve(String data) throws IOException {
     Objects.requireNonNull(data, "data");
@@ -173,7 +187,9 @@ public final class DataSource {
       throw new IOException("--data " + data + ": not 'auto' and not a directory");
     }
     for (String name : FILE_NAMES) {
-      if (!Files.isRegularFile(dir.resolve(name))) {
+      if (Files.exists(dir.resolve(name))) {
+        InputFiles.requireRegular(dir.resolve(name));
+      } else {
         throw new IOException(
             "--data "
                 + dir
@@ -257,19 +273,23 @@ public final class DataSource {
   }
 
   /**
-   * Builds {@code entry} unless it exists: in a fresh temporary sibling directory, renamed into
-   * place atomically. When another process wins the race, its entry is used and ours discarded.
+   * Builds {@code entry} unless it exists: in a fresh temporary sibling directory ({@code
+   * NAME.partial-PID-N}), renamed into place atomically and made durable by syncing the cache
+   * directory. When another process wins the race, its entry is used and ours discarded.
    */
   private static void buildOnce(Path entry, Builder builder) throws IOException {
+    removeAbandonedBuilds(entry.getParent());
     if (Files.isDirectory(entry)) {
       return;
     }
     Files.createDirectories(entry.getParent());
-    Path tmp = Files.createTempDirectory(entry.getParent(), entry.getFileName() + ".partial-");
+    Path tmp =
+        Files.createTempDirectory(entry.getParent(), entry.getFileName() + PARTIAL + PID + "-");
     try {
       builder.build(tmp);
       try {
         Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.syncDirectory(entry.getParent());
       } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
         // Another process built the same entry meanwhile: the same content, so use theirs.
       } catch (AtomicMoveNotSupportedException e) {
@@ -279,6 +299,31 @@ public final class DataSource {
     } finally {
       FileTrees.delete(tmp);
     }
+  }
+
+  /**
+   * Deletes the build directories in {@code cache} left by processes that were killed mid-build:
+   * those whose process is gone. A running build (or one whose process id was reused) is left
+   * alone. Best effort: a leftover wastes space but is never taken for an entry.
+   */
+  private static void removeAbandonedBuilds(Path cache) {
+    if (!Files.isDirectory(cache)) {
+      return;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(cache)) {
+      for (Path p : entries) {
+        Matcher m = PARTIAL_NAME.matcher(p.getFileName().toString());
+        if (m.matches() && !alive(Long.parseLong(m.group(1))) && !Files.isSymbolicLink(p)) {
+          FileTrees.delete(p);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // another process may be deleting the same leftover; the build goes on regardless
+    }
+  }
+
+  private static boolean alive(long pid) {
+    return pid == PID || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
 
   /**

@@ -32,8 +32,9 @@ public final class IdxConverter {
    *
    * @throws IllegalArgumentException naming the file when {@code channels} is asked of a file that
    *     is not (N, H, W), or {@code int64Labels} of one that is not 1-d
-   * @throws IOException when {@code in} is not valid IDX (the message names file and byte offset)
-   *     or a file cannot be read or written
+   * @throws IOException when {@code in} is not valid IDX (the message names file and byte offset),
+   *     is not a regular file, or a file cannot be read or written; any previous {@code out} is
+   *     then left as it was
    */
   public static void convert(Path in, Path out, boolean channels, boolean int64Labels)
       throws IOException {
@@ -68,7 +69,8 @@ public final class IdxConverter {
    * Streams every element of {@code idx} into a new .npy file at {@code out}, converting each value
    * to {@code dtype} as numpy's assignment would (e.g. u1 labels to int64). The shape may differ
    * from the file's as long as the element count is the same, e.g. (N, 28, 28) written as (N, 1,
-   * 28, 28). On any error the partial output file is deleted.
+   * 28, 28). The file appears whole or not at all: on any error, any previous file at {@code out}
+   * stays as it was (see {@link NpyWriter}).
    *
    * @throws IllegalArgumentException when the shape's element count differs from the file's or a
    *     value does not fit {@code dtype}, or {@code dtype} is float16 (see {@link NpyWriter})

@@ -6,6 +6,7 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -183,12 +184,13 @@ final class IdxFile implements AutoCloseable {
    * Opens an IDX file, plain or gzip-compressed, and reads its header.
    *
    * @throws FormatException when the magic, type code or dimensions are invalid, or (for a plain
-   *     file) the data is shorter than the header says
-   * @throws IOException when the file cannot be read
+   *     file) the data is shorter or longer than the header says
+   * @throws IOException when the file cannot be read or is not a regular file (a FIFO would block
+   *     the open until something writes to it)
    */
   static IdxFile open(Path path) throws IOException {
     Objects.requireNonNull(path, "path");
-    InputStream stream = Files.newInputStream(path);
+    InputStream stream = Files.newInputStream(InputFiles.requireRegular(path));
     try {
       BufferedInputStream buffered = new BufferedInputStream(stream, BUFFER_BYTES);
       stream = buffered;
@@ -197,7 +199,11 @@ final class IdxFile implements AutoCloseable {
       buffered.reset();
       if (gzip) {
         stream = new BufferedInputStream(gunzip(path, buffered), BUFFER_BYTES);
-        return new IdxFile(path, stream, true);
+        IdxFile idx = new IdxFile(path, stream, true);
+        if (idx.count == 0) {
+          idx.checkEnd(); // no element will be read, which is when the end is checked otherwise
+        }
+        return idx;
       }
       IdxFile idx = new IdxFile(path, stream, false);
       idx.checkPlainSize(Files.size(path));
@@ -222,13 +228,46 @@ final class IdxFile implements AutoCloseable {
     }
   }
 
-  /** A plain file's size is known up front, so truncation is reported before any work is done. */
+  /**
+   * A plain file's size is known up front, so truncation, or bytes after the data, are reported
+   * before any work is done.
+   */
   private void checkPlainSize(long size) throws FormatException {
     long end = position + count * type.size();
     if (size < end) {
       throw new FormatException(
           path, size, false, dataDescription() + " ending at byte " + end, "end of file");
     }
+    if (size > end) {
+      throw trailingBytes(end, size - end);
+    }
+  }
+
+  /**
+   * After the last element the stream must end: bytes after it mean the header and the data
+   * disagree, and converting the rest silently would hide a damaged or mislabelled file. A gzip
+   * stream's length is known only once it is read, so the rest is read to say how much there is.
+   */
+  private void checkEnd() throws IOException {
+    if (in.read() < 0) {
+      return;
+    }
+    long extra;
+    try {
+      extra = 1 + in.transferTo(OutputStream.nullOutputStream());
+    } catch (EOFException | ZipException e) {
+      extra = 1; // damaged after the data: the data itself was whole, but there is more
+    }
+    throw trailingBytes(position, extra);
+  }
+
+  private FormatException trailingBytes(long end, long extra) {
+    return new FormatException(
+        path,
+        end,
+        gzip,
+        "the end of the file after " + dataDescription() + " (" + end + " bytes in all)",
+        extra + " more byte" + (extra == 1 ? "" : "s") + " (" + (end + extra) + " in all)");
   }
 
   /** The path this file was opened from. */
@@ -262,7 +301,8 @@ final class IdxFile implements AutoCloseable {
    *
    * @throws IllegalArgumentException when {@code dst} cannot hold them
    * @throws IllegalStateException when fewer than {@code elements} are left
-   * @throws FormatException when the data is truncated or the gzip stream is damaged
+   * @throws FormatException when the data is truncated, the gzip stream is damaged, or bytes follow
+   *     the last element
    */
   void read(byte[] dst, int elements) throws IOException {
     if (elements < 0 || (long) elements * type.size() > dst.length) {
@@ -278,6 +318,9 @@ final class IdxFile implements AutoCloseable {
         elements * type.size(),
         dataDescription() + " after a " + (4 + 4 * shape.length) + "-byte header");
     elementsRead += elements;
+    if (elementsRead == count) {
+      checkEnd();
+    }
   }
 
   private byte[] readHeader(int length, String expected) throws IOException {

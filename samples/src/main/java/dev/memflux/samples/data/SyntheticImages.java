@@ -5,9 +5,7 @@ import dev.memflux.core.NpyWriter;
 import dev.memflux.core.Seeds;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -182,7 +180,11 @@ public final class SyntheticImages {
 
   /**
    * Writes images {@code 0 .. count-1} to {@code images} as a (count, 1, 28, 28) uint8 .npy and
-   * their labels to {@code labels} as a (count,) int64 .npy. On any error both files are deleted.
+   * their labels to {@code labels} as a (count,) int64 .npy. Each file appears whole or not at all
+   * (see {@link NpyWriter}): both are complete before either is put in place, so an error while
+   * drawing or writing leaves any previous files at both paths as they were. The two renames are
+   * not one step: for a pair that must change together, write into a new directory and rename that
+   * (as {@link DataSource} does).
    *
    * @throws IllegalArgumentException when {@code count} is negative
    */
@@ -201,16 +203,6 @@ public final class SyntheticImages {
       }
       x.finish();
       y.finish();
-    } catch (IOException | RuntimeException | Error e) {
-      // Each writer deletes its own unfinished file; this also drops images whose labels failed.
-      for (Path p : List.of(images, labels)) {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-      }
-      throw e;
     }
   }
 

@@ -34,6 +34,20 @@ public record ChannelStats(float[] mean, float[] std) {
     return std.clone();
   }
 
+  /**
+   * Whether every channel was one value in the rows read: such images carry nothing to learn, and
+   * standardised they are all zeros, on which a network's gradients vanish. A constant channel's
+   * {@code std} is 1 (see {@link #of}); a real one of values in [0, 1] is at most 0.5.
+   */
+  public boolean constant() {
+    for (float s : std) {
+      if (s != 1f) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** True for unsigned bytes, in whichever byte order the file names (it does not matter). */
   public static boolean isUint8(DType type) {
     return type.kind() == DType.Kind.UINT && type.itemSize() == 1;

@@ -32,6 +32,15 @@ public final class Classifiers {
   /** The model names {@link #block} knows. */
   public static final List<String> NAMES = List.of("mlp", "cnn");
 
+  /**
+   * The most classes a block may have: 65536 outputs already take 34 MB (MLP) or 67 MB (CNN) of
+   * output-layer weights, and more is a label that is not a class index rather than a real task.
+   */
+  public static final int MAX_CLASSES = 1 << 16;
+
+  /** The CNN's two 2×2 max-poolings halve each side twice; below 4 nothing is left to pool. */
+  private static final int CNN_MINIMUM_SIDE = 4;
+
   private Classifiers() {}
 
   /**
@@ -39,11 +48,13 @@ public final class Classifiers {
    *
    * @param name one of {@link #NAMES}
    * @param classes number of output classes
-   * @throws IllegalArgumentException for an unknown name or fewer than two classes
+   * @throws IllegalArgumentException for an unknown name, or fewer than 2 or more than {@link
+   *     #MAX_CLASSES} classes
    */
   public static Block block(String name, int classes) {
-    if (classes < 2) {
-      throw new IllegalArgumentException("a classifier needs at least 2 classes, was " + classes);
+    if (classes < 2 || classes > MAX_CLASSES) {
+      throw new IllegalArgumentException(
+          "a classifier needs 2.." + MAX_CLASSES + " classes, was " + classes);
     }
     return switch (name) {
       case "mlp" -> mlp(classes);
@@ -52,6 +63,25 @@ public final class Classifiers {
           throw new IllegalArgumentException(
               "model must be one of " + String.join(", ", NAMES) + ", was '" + name + "'");
     };
+  }
+
+  /**
+   * Checks that images of {@code height} × {@code width} pixels fit the block {@code name}.
+   *
+   * @throws IllegalArgumentException naming the model, its smallest size and the size found
+   */
+  public static void checkImageSize(String name, long height, long width) {
+    if (name.equals("cnn") && (height < CNN_MINIMUM_SIDE || width < CNN_MINIMUM_SIDE)) {
+      throw new IllegalArgumentException(
+          "--model cnn needs images of at least "
+              + CNN_MINIMUM_SIDE
+              + "x"
+              + CNN_MINIMUM_SIDE
+              + " pixels (two 2x2 max-poolings halve each side twice), found "
+              + height
+              + "x"
+              + width);
+    }
   }
 
   private static Block mlp(int classes) {

@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param model one of {@link Classifiers#NAMES}
  * @param epochs epochs to train, counted from the first (a resumed run trains the rest)
  * @param batchSize samples per training batch
- * @param learningRate Adam's learning rate
+ * @param learningRate Adam's peak learning rate, from which a cosine schedule decays
  * @param augment whether training images are flipped, rotated and cropped at random
  * @param workers gather threads of the loader and augmentation threads
  * @param prefetch batches the loader gathers ahead of demand

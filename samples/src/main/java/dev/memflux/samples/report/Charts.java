@@ -1,11 +1,13 @@
 package dev.memflux.samples.report;
 
+import dev.memflux.core.AtomicFile;
 import dev.memflux.train.EpochReport;
 import dev.memflux.train.TrainingReport;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Stroke;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -267,7 +269,12 @@ final class Charts {
     return chart;
   }
 
+  /** Saves {@code chart} as the PNG {@code dir/name}, which appears whole or not at all. */
   private static void save(Path dir, String name, JFreeChart chart) throws IOException {
-    ChartUtils.saveChartAsPNG(dir.resolve(name).toFile(), chart, WIDTH, HEIGHT);
+    // Encoded in memory (tens of kB) first: ImageIO's write errors do not name the file, while
+    // AtomicFile's name it and the cause ("No space left on device").
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ChartUtils.writeChartAsPNG(png, chart, WIDTH, HEIGHT);
+    AtomicFile.write(dir.resolve(name), png.toByteArray());
   }
 }

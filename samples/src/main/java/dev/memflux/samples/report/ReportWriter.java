@@ -1,11 +1,11 @@
 package dev.memflux.samples.report;
 
+import dev.memflux.core.AtomicFile;
 import dev.memflux.samples.job.TrainSettings;
 import dev.memflux.train.EpochReport;
 import dev.memflux.train.StageReport;
 import dev.memflux.train.TrainingReport;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +36,9 @@ public final class ReportWriter {
   private ReportWriter() {}
 
   /**
-   * Writes the report files into {@code dir}, creating it when needed.
+   * Writes the report files into {@code dir}, creating it when needed. Each file appears whole or
+   * not at all ({@link AtomicFile}); the charts come first and the Markdown that shows them last,
+   * so a report that fails halfway leaves the previous {@code report.md} and {@code report.json}.
    *
    * @return the Markdown report's path
    */
@@ -44,10 +46,9 @@ public final class ReportWriter {
     Files.createDirectories(dir);
     PipelineSeries series = PipelineSeries.of(outcome.timeline(), outcome.report());
     List<String> charts = Charts.write(dir, outcome.report(), series);
-    Files.writeString(
-        dir.resolve(JSON), ReportJson.of(outcome, series, charts) + "\n", StandardCharsets.UTF_8);
+    AtomicFile.writeString(dir.resolve(JSON), ReportJson.of(outcome, series, charts) + "\n");
     Path markdown = dir.resolve(MARKDOWN);
-    Files.writeString(markdown, markdown(outcome, charts), StandardCharsets.UTF_8);
+    AtomicFile.writeString(markdown, markdown(outcome, charts));
     return markdown;
   }
 

@@ -66,6 +66,45 @@ class PeerRunnerTest {
         .hasMessageContaining("peer.log");
   }
 
+  /** Issue 18: on a fresh clone, without ../shared, --peers said only "run_all.sh not found". */
+  @Test
+  void withoutThePeerScriptTheMessageSaysWhereItIsExpectedAndHowToNameIt() {
+    List<Path> places = List.of(dir.resolve("a/run_all.sh"), dir.resolve("b/run_all.sh"));
+
+    assertThatThrownBy(() -> PeerRunner.script(null, null, places))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "--peers: the peer script is not where it is expected, "
+                + places.get(0)
+                + " or "
+                + places.get(1)
+                + " (the peers live beside the repository, in ../shared/bench/peers); give its"
+                + " place with --peer-script FILE or MEMFLUX_PEER_SCRIPT=FILE");
+  }
+
+  @Test
+  void theScriptIsTheOptionElseTheEnvironmentElseTheFirstUsualPlaceThatExists() throws Exception {
+    Path option = script("exit 0");
+    Path env = script("exit 0");
+    Path usual = Files.createDirectories(dir.resolve("b")).resolve("run_all.sh");
+    Files.writeString(usual, "exit 0");
+    List<Path> places = List.of(dir.resolve("a/run_all.sh"), usual);
+
+    assertThat(PeerRunner.script(option, env.toString(), places)).isEqualTo(option);
+    assertThat(PeerRunner.script(null, env.toString(), places)).isEqualTo(env);
+    assertThat(PeerRunner.script(null, " ", places)).isEqualTo(usual);
+  }
+
+  @Test
+  void aNamedScriptThatIsNotAFileIsNamedWithWhereItCameFrom() {
+    Path missing = dir.resolve("nope.sh");
+
+    assertThatThrownBy(() -> PeerRunner.script(missing, null, List.of()))
+        .hasMessage("--peers: --peer-script " + missing + ": no such file");
+    assertThatThrownBy(() -> PeerRunner.script(null, dir.toString(), List.of()))
+        .hasMessage("--peers: $MEMFLUX_PEER_SCRIPT=" + dir + ": not a regular file");
+  }
+
   private Path script(String body) throws IOException {
     Path script = Files.createTempFile(dir, "run_all", ".sh");
     Files.writeString(script, "set -e\n" + body);

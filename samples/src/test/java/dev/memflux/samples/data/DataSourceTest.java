@@ -7,11 +7,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
+import dev.memflux.samples.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,6 +140,103 @@ class DataSourceTest {
     assertThatThrownBy(() -> DataSource.defaults().resolve(dir.resolve("nope").toString()))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("not 'auto' and not a directory");
+  }
+
+  /** Builds a synthetic cache entry large enough to be killed while it is built. */
+  public static final class SlowBuild {
+    public static void main(String[] args) throws IOException {
+      DataSource.defaults()
+          .withPackageDir(Path.of(args[0], "not-installed"))
+          .withCacheDir(Path.of(args[0], "cache"))
+          .withSynthetic(1_000_000, 0, 1)
+          .resolve("auto");
+    }
+  }
+
+  /** Issue 16.9: a killed --data auto build left its *.partial-* directory forever. */
+  @Test
+  void theBuildDirectoryOfAKilledRunIsDeletedByTheNextRun() throws Exception {
+    Path cache = dir.resolve("cache");
+    ChildJvm child =
+        ChildJvm.start(dir.resolve("child.log"), List.of(), SlowBuild.class, dir.toString());
+    List<Path> partial = List.of();
+    for (long deadline = System.nanoTime() + 60_000_000_000L;
+        partial.isEmpty() && child.isAlive() && System.nanoTime() < deadline; ) {
+      Thread.sleep(5);
+      partial = partialBuilds(cache);
+    }
+    child.kill();
+    assertThat(partial).as("the child's build directory; child: %s", child.output()).hasSize(1);
+    assertThat(partial.get(0)).isDirectory();
+
+    DataSource.Dataset data =
+        DataSource.defaults()
+            .withPackageDir(dir.resolve("not-installed"))
+            .withCacheDir(cache)
+            .withSynthetic(10, 10, 1)
+            .resolve("auto");
+
+    assertThat(partial.get(0)).doesNotExist();
+    try (Stream<Path> entries = Files.list(cache)) {
+      assertThat(entries).containsExactly(data.trainX().getParent());
+    }
+  }
+
+  @Test
+  void aBuildDirectoryWhoseProcessStillRunsIsLeftAlone() throws Exception {
+    Path cache = Files.createDirectories(dir.resolve("cache"));
+    Process running = new ProcessBuilder("sleep", "60").start();
+    try {
+      Path live = Files.createDirectory(cache.resolve("x.partial-" + running.pid() + "-1"));
+      Path ours =
+          Files.createDirectory(cache.resolve("y.partial-" + ProcessHandle.current().pid() + "-2"));
+      Path unrelated = Files.createDirectory(cache.resolve("notes.partial-of-something"));
+
+      DataSource.defaults()
+          .withPackageDir(dir.resolve("not-installed"))
+          .withCacheDir(cache)
+          .withSynthetic(10, 10, 1)
+          .resolve("auto");
+
+      assertThat(live).isDirectory();
+      assertThat(ours).isDirectory();
+      assertThat(unrelated).isDirectory();
+    } finally {
+      running.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static List<Path> partialBuilds(Path cache) throws IOException {
+    if (!Files.isDirectory(cache)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(cache)) {
+      return entries.filter(p -> p.getFileName().toString().contains(".partial-")).toList();
+    }
+  }
+
+  /** Issue 16.6: a FIFO in a --data directory was taken for a missing file (or opened). */
+  @Test
+  void aDataDirectoryFileThatIsNotRegularIsNamed() throws Exception {
+    Path data = Files.createDirectories(dir.resolve("data"));
+    for (String name : new String[] {"train_x.npy", "train_y.npy", "test_y.npy"}) {
+      Files.createFile(data.resolve(name));
+    }
+    Path fifo = Fifo.make(data.resolve("test_x.npy"));
+
+    Throwable thrown =
+        Fifo.within(
+            "--data DIR",
+            () -> {
+              try {
+                DataSource.defaults().resolve(data.toString());
+                return null;
+              } catch (IOException e) {
+                return e;
+              }
+            });
+
+    assertThat(thrown).isNotNull().hasMessage(fifo + ": not a regular file");
   }
 
   @Test

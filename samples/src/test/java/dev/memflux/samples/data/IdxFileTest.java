@@ -140,4 +140,65 @@ class IdxFileTest {
         .hasMessageContaining("expected dimensions whose product fits a file")
         .hasMessageContaining("found shape (536870912, 1073741824, 4294967295)");
   }
+
+  @Test
+  void bytesAfterTheDataOfAPlainFileAreRefusedAtOpen() throws IOException {
+    byte[] full = IdxFixtures.images(2, 4); // 16-byte header + 32 data bytes
+    Path in = write(dir.resolve("long"), Arrays.copyOf(full, full.length + 3));
+    assertThatThrownBy(() -> IdxFile.open(in))
+        .isInstanceOf(IdxFile.FormatException.class)
+        .hasMessage(
+            in
+                + ": at byte 48: expected the end of the file after 32 data bytes for shape"
+                + " (2, 4, 4) of U1 (48 bytes in all), found 3 more bytes (51 in all)");
+  }
+
+  @Test
+  void bytesAfterTheDataOfAGzipFileAreRefusedWhenTheLastElementIsRead() throws IOException {
+    byte[] full = IdxFixtures.labels(10);
+    Path in = write(dir.resolve("long.gz"), gzip(Arrays.copyOf(full, full.length + 1000)));
+    try (IdxFile idx = IdxFile.open(in)) {
+      byte[] chunk = new byte[10];
+      idx.read(chunk, 9);
+      assertThatThrownBy(() -> idx.read(chunk, 1))
+          .isInstanceOf(IdxFile.FormatException.class)
+          .hasMessage(
+              in
+                  + ": at byte 18 of the decompressed data: expected the end of the file after 10"
+                  + " data bytes for shape (10,) of U1 (18 bytes in all), found 1000 more bytes"
+                  + " (1018 in all)");
+    }
+  }
+
+  @Test
+  void bytesAfterAnEmptyGzipArrayAreRefusedAtOpen() throws IOException {
+    Path in = write(dir.resolve("empty.gz"), gzip(idx(0x08, new int[] {0}, new byte[] {7})));
+    assertThatThrownBy(() -> IdxFile.open(in))
+        .isInstanceOf(IdxFile.FormatException.class)
+        .hasMessageContaining("at byte 8 of the decompressed data")
+        .hasMessageEndingWith("found 1 more byte (9 in all)");
+  }
+
+  @Test
+  void aFifoIsRefusedBeforeItIsOpened() throws Exception {
+    Path fifo = Fifo.make(dir.resolve("images.gz"));
+    Throwable thrown =
+        Fifo.within(
+            "IdxFile.open",
+            () -> {
+              try (IdxFile idx = IdxFile.open(fifo)) {
+                return null;
+              } catch (IOException e) {
+                return e;
+              }
+            });
+    assertThat(thrown).isNotNull().hasMessage(fifo + ": not a regular file");
+  }
+
+  @Test
+  void aDirectoryIsRefusedAsSuch() {
+    assertThatThrownBy(() -> IdxFile.open(dir))
+        .isInstanceOf(IOException.class)
+        .hasMessage(dir + ": is a directory");
+  }
 }

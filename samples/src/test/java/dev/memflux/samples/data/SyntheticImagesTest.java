@@ -1,12 +1,15 @@
 package dev.memflux.samples.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.memflux.core.NpyArray;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,6 +131,27 @@ class SyntheticImagesTest {
       for (int i = 0; i < 12; i++) {
         assertThat(y.getLong(i)).isEqualTo(images.label(i));
       }
+    }
+  }
+
+  /** Issue 16.2: a failed write deleted both outputs, the previous good files among them. */
+  @Test
+  void aFailedWriteLeavesThePreviousFilesAsTheyWere(@TempDir Path dir) throws IOException {
+    Path x = dir.resolve("x.npy");
+    Path y = dir.resolve("y.npy");
+    new SyntheticImages(1).writeNpy(5, x, y);
+    byte[] imagesBefore = Files.readAllBytes(x);
+    byte[] labelsBefore = Files.readAllBytes(y);
+    Path notAFile = Files.createDirectory(dir.resolve("labels-dir"));
+
+    assertThatThrownBy(() -> new SyntheticImages(2).writeNpy(7, x, notAFile))
+        .isInstanceOf(IOException.class)
+        .hasMessageStartingWith(notAFile.toString());
+
+    assertThat(Files.readAllBytes(x)).isEqualTo(imagesBefore);
+    assertThat(Files.readAllBytes(y)).isEqualTo(labelsBefore);
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files).containsExactlyInAnyOrder(x, y, notAFile);
     }
   }
 }
