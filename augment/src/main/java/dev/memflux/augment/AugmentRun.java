@@ -2,8 +2,8 @@ package dev.memflux.augment;
 
 import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
-import dev.memflux.core.InFlight;
 import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageLifecycle;
 import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -30,7 +30,7 @@ final class AugmentRun {
   // drop such a batch without discarding it (a Mono holding its value for lack of demand when
   // cancelled, seen with concatMap(f, 0) and a peeking operator in reactor-core 3.8.7), so the run
   // closes whatever is left here when it is disposed, and anything arriving after that.
-  private final InFlight<Batch> held = new InFlight<>();
+  private final StageLifecycle held = new StageLifecycle("augment");
   private BatchPlan plan;
 
   AugmentRun(
@@ -62,7 +62,7 @@ final class AugmentRun {
    * Owns {@code batch} from here on, whatever happens.
    */
   Mono<Batch> augment(Batch batch) {
-    held.remove(batch);
+    held.handedOn(batch);
     BatchJob job;
     try {
       // Batches only ever arrive one at a time (concatMap), so the plan needs no lock.
@@ -80,7 +80,7 @@ final class AugmentRun {
         .then(Mono.fromCallable(() -> holding(job.finish(skips))))
         .doOnNext(
             b -> {
-              held.remove(b);
+              held.handedOn(b);
               // The workers' summed busy time, so busy share reads against all the stage's threads.
               meter.record(job.busyNanos());
             })
@@ -90,18 +90,18 @@ final class AugmentRun {
   /** Registers a finished batch (or none) until it is delivered. */
   private Batch holding(Batch finished) {
     if (finished != null) {
-      held.add(finished);
+      held.arrived(finished);
     }
     return finished;
   }
 
   /** Notes a batch arriving from upstream; closes it at once if the run has already ended. */
   void received(Batch batch) {
-    held.add(batch);
+    held.arrived(batch);
   }
 
   void dispose() {
-    held.closeAll();
+    held.end();
     scheduler.dispose();
   }
 }

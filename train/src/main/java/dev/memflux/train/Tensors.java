@@ -6,9 +6,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.memflux.core.Batch;
-import dev.memflux.core.InFlight;
 import dev.memflux.core.StageException;
 import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageLifecycle;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Function;
@@ -103,7 +103,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
             Mono.fromSupplier(Subscription::new),
             sub ->
                 hostBatches
-                    .doOnNext(sub.pending::add)
+                    .doOnNext(sub.pending::arrived)
                     .publishOn(sub.thread, batchesAhead)
                     .map(host -> toTensors(host, sub)),
             sub -> sub.release(released),
@@ -128,7 +128,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   }
 
   private TensorBatch toTensors(Batch host, Subscription sub) {
-    sub.pending.remove(host);
+    sub.pending.handedOn(host);
     long start = System.nanoTime();
     NDManager manager = null;
     try {
@@ -176,14 +176,14 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   /** What one subscription owns: its conversion thread and the host batches not yet converted. */
   private static final class Subscription {
     final Scheduler thread = Schedulers.newSingle("memflux-convert");
-    final InFlight<Batch> pending = new InFlight<>();
+    final StageLifecycle pending = new StageLifecycle("convert");
 
     /** Closes the leftovers on the conversion thread, after any conversion in progress. */
     Mono<Void> release(Runnable released) {
       return Mono.<Void>fromRunnable(
               () -> {
                 try {
-                  pending.closeAll();
+                  pending.end();
                 } finally {
                   thread.disposeGracefully().subscribe();
                   released.run();

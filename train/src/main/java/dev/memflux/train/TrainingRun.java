@@ -5,10 +5,10 @@ import ai.djl.training.Trainer;
 import ai.djl.training.TrainingResult;
 import ai.djl.training.listener.EarlyStoppingListener.EarlyStoppedException;
 import dev.memflux.core.Batch;
-import dev.memflux.core.InFlight;
 import dev.memflux.core.LoaderState;
 import dev.memflux.core.StageException;
 import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageLifecycle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -55,7 +55,7 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
   private final Tensors validationTensors;
   private final StageMeter trainMeter = new StageMeter("train", 1);
   private final PipelineMonitor monitor;
-  private final InFlight<TensorBatch> delivered = new InFlight<>();
+  private final StageLifecycle delivered = new StageLifecycle("train");
   private final Sinks.Empty<Void> released = Sinks.empty();
   private final List<EpochReport> epochs = new ArrayList<>();
 
@@ -92,7 +92,7 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
     sink.onCancel(this::cancelRun);
     tensors
         .convert(batches, released::tryEmitEmpty)
-        .doOnNext(delivered::add)
+        .doOnNext(delivered::arrived)
         .publishOn(thread, options.batchesAhead())
         .subscribe(this);
   }
@@ -106,7 +106,7 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
   @Override
   protected void hookOnNext(TensorBatch batch) {
     long arrived = System.nanoTime();
-    delivered.remove(batch);
+    delivered.handedOn(batch);
     try (batch) {
       if (finished) {
         return;
@@ -200,11 +200,11 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
     try (Stream<TensorBatch> stream =
         validationTensors
             .convert(batches, validationReleased::tryEmitEmpty)
-            .doOnNext(delivered::add)
+            .doOnNext(delivered::arrived)
             .toStream(options.batchesAhead())) {
       stream.forEach(
           batch -> {
-            delivered.remove(batch);
+            delivered.handedOn(batch);
             try (batch) {
               EasyTrain.validateBatch(trainer, batch);
             }
@@ -287,7 +287,7 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
   private void stopAndCloseHeld() {
     finished = true;
     cancel();
-    delivered.closeAll();
+    delivered.end();
     monitor.stop();
   }
 
