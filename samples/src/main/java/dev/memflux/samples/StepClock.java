@@ -2,6 +2,7 @@ package dev.memflux.samples;
 
 import ai.djl.metric.Metrics;
 import dev.memflux.core.StageMeter;
+import dev.memflux.train.Training;
 
 /**
  * Times the training steps of the epoch in progress, live, for the progress display: how long the
@@ -9,13 +10,12 @@ import dev.memflux.core.StageMeter;
  * trainer.setMetrics(clock)}.
  *
  * <p>{@code Training.fit} reports the exact figures only when the whole run ends, and a DJL
- * listener is told about a batch only after its backward pass, so the start of a step is not
- * visible to one. DJL's {@code Trainer} does report it, through its {@link Metrics}: {@code
- * "forward"} with the forward pass's duration as it ends, {@code "step"} as the optimizer step
- * ends. The time from the end of one step to the start of the next forward pass is the data wait,
- * as {@code Training.fit} counts it. Nothing is stored per batch, so a long run does not grow the
- * metrics without bound. All calls come from the training thread; {@link #meter()} may be read from
- * any thread.
+ * listener is told about a batch only after its backward pass. The trainer's {@link Metrics} hear
+ * of every batch as it goes: {@code Training.fit} records each batch's wait under {@link
+ * Training#DATA_WAIT_METRIC}, and DJL's {@code Trainer} records {@code "forward"} with the forward
+ * pass's duration as it ends and {@code "step"} as the optimizer step ends. Nothing is stored per
+ * batch, so a long run does not grow the metrics without bound. All calls come from the training
+ * thread; {@link #meter()} may be read from any thread.
  */
 final class StepClock extends Metrics {
 
@@ -36,10 +36,10 @@ final class StepClock extends Metrics {
   public void addMetric(String name, Number value) {
     long now = System.nanoTime();
     switch (name) {
-      case "forward" -> {
-        forwardStart = now - value.longValue();
-        epochWaitNanos += Math.max(0, forwardStart - idleSince);
-      }
+      case Training.DATA_WAIT_METRIC -> epochWaitNanos += value.longValue();
+      // the run's first batch, after the pipeline's start-up: the epoch's time starts now
+      case Training.FIRST_BATCH_METRIC -> idleSince = now;
+      case "forward" -> forwardStart = now - value.longValue();
       case "step" -> {
         epochNanos += now - idleSince;
         meter.recordSince(forwardStart);
