@@ -50,7 +50,6 @@ public final class Main implements Callable<Integer> {
     // First, before any class can touch DJL: DJL must never reach the network or its telemetry.
     System.setProperty("ai.djl.offline", "true");
     System.setProperty("OPT_OUT_TRACKING", "true");
-    NativeHeap.retainFreedMemoryUnlessSet();
     System.exit(commandLine().execute(args));
   }
 

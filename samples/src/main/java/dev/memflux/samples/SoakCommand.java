@@ -20,6 +20,7 @@ import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
 import dev.memflux.core.Shuffle;
+import dev.memflux.train.CpuTraining;
 import dev.memflux.train.Training;
 import dev.memflux.train.TrainingOptions;
 import dev.memflux.train.TrainingReport;
@@ -103,7 +104,7 @@ public final class SoakCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path dir = Files.createTempDirectory("memflux-soak");
     List<Sample> samples = new ArrayList<>();
-    TorchThreads.limitUnlessSet();
+    CpuTraining.tune();
     try (NpyArray x = NpyArray.open(writeImages(dir.resolve("x.npy")));
         NpyArray y = NpyArray.open(writeLabels(dir.resolve("y.npy")));
         Model model = Model.newInstance("soak", Device.cpu())) {

@@ -17,6 +17,7 @@ import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
 import dev.memflux.train.Checkpoint;
+import dev.memflux.train.CpuTraining;
 import dev.memflux.train.Training;
 import dev.memflux.train.TrainingOptions;
 import dev.memflux.train.TrainingReport;
@@ -89,7 +90,7 @@ final class TrainingJob {
               .toFloat(1 / 255f)
               .normalize(stats.mean(), stats.std())
               .parallelism(settings.workers());
-      TorchThreads.limitUnlessSet();
+      CpuTraining.tune();
       // Parameter initialisation and dropout draw from the engine's generator.
       Engine.getInstance().setRandomSeed(Long.hashCode(settings.seed()));
       try (Model model = Model.newInstance(settings.model())) {

@@ -1,5 +1,6 @@
 package dev.memflux.train;
 
+import ai.djl.Device;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.EarlyStoppingListener.EarlyStoppedException;
@@ -28,6 +29,7 @@ final class TrainingRun {
   private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(30);
 
   private final Trainer trainer;
+  private final Device device;
   private final MonoSink<TrainingReport> sink;
   private final Tensors tensors;
   private final TrainerFeed feed;
@@ -45,6 +47,7 @@ final class TrainingRun {
 
   TrainingRun(Trainer trainer, TrainingOptions options, MonoSink<TrainingReport> sink) {
     this.trainer = trainer;
+    this.device = options.device().orElse(trainer.getDevices()[0]);
     this.sink = sink;
     this.tensors = tensors(trainer, options);
     this.feed = new TrainerFeed("train", options.batchesAhead());
@@ -80,6 +83,9 @@ final class TrainingRun {
   }
 
   private void begin(Flux<Batch> batches) {
+    if (device.getDeviceType().equals(Device.Type.CPU)) {
+      CpuTraining.warnIfKnownBad(trainer.getManager().getEngine());
+    }
     monitor = new PipelineMonitor(stages, sampleInterval);
     tensors.convert(batches, released::countDown).subscribe(feed);
     // Grad mode is thread-local and DJL allows one gradient collector at a time: one thread does
