@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,35 +14,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 class BufferPoolTest {
 
-  // System.Logger goes to java.util.logging here: no other logging backend is installed for it.
-  static final Logger JUL = Logger.getLogger(BufferPool.class.getName());
-
   @TempDir Path dir;
   NpyArray x;
-  final List<LogRecord> records = new CopyOnWriteArrayList<>();
-  final Handler capture =
-      new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-          records.add(r);
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-      };
+  LogCapture log;
 
   @BeforeEach
   void setUp() throws IOException {
     x = TestData.features(dir, 64, 4);
-    JUL.addHandler(capture);
+    log = LogCapture.of(BufferPool.class);
   }
 
   @AfterEach
   void tearDown() {
-    JUL.removeHandler(capture);
+    log.close();
     x.close();
   }
 
@@ -62,7 +42,7 @@ class BufferPoolTest {
     b.close();
     assertThat(pool.outstanding()).isZero();
     assertThat(pool.reclaimed()).isZero();
-    assertThat(records).isEmpty();
+    assertThat(log.records()).isEmpty();
   }
 
   /**
@@ -81,8 +61,8 @@ class BufferPoolTest {
           .blockLast(Duration.ofSeconds(5)); // and nobody closes it
       awaitReclaimed(loader.bufferPool(), lost);
     }
-    assertThat(records).hasSize(1);
-    LogRecord warning = records.get(0);
+    assertThat(log.records()).hasSize(1);
+    LogRecord warning = log.records().get(0);
     assertThat(warning.getLevel()).isEqualTo(Level.WARNING);
     assertThat(warning.getMessage())
         .contains("a batch handed on by the leaky-test-stage stage was never closed")

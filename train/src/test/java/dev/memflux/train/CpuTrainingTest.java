@@ -6,17 +6,15 @@ import ai.djl.Model;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.Trainer;
 import dev.memflux.core.Loader;
+import dev.memflux.core.LogCapture;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -85,23 +83,9 @@ class CpuTrainingTest {
   void fitWarnsOnceWhenPyTorchTakesEveryCore() throws IOException {
     int processors = Runtime.getRuntime().availableProcessors();
     Assumptions.assumeTrue(processors > 1, "one processor: no thread setting is known to be bad");
-    Logger jul = Logger.getLogger(CpuTraining.class.getName());
-    List<LogRecord> records = new CopyOnWriteArrayList<>();
-    Handler capture =
-        new Handler() {
-          @Override
-          public void publish(LogRecord r) {
-            records.add(r);
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    jul.addHandler(capture);
-    try (SyntheticData data = SyntheticData.create(dir, 64, Models.FEATURES, Models.CLASSES, 3);
+    List<LogRecord> records;
+    try (LogCapture log = LogCapture.of(CpuTraining.class);
+        SyntheticData data = SyntheticData.create(dir, 64, Models.FEATURES, Models.CLASSES, 3);
         Model model = Models.mlp();
         Trainer trainer = Models.trainer(model)) {
       int before = JniUtils.getNumThreads();
@@ -115,8 +99,7 @@ class CpuTrainingTest {
       } finally {
         JniUtils.setNumThreads(before);
       }
-    } finally {
-      jul.removeHandler(capture);
+      records = log.records();
     }
     assertThat(records).as("one warning for two runs").hasSize(1);
     assertThat(records.get(0).getLevel()).isEqualTo(Level.WARNING);
