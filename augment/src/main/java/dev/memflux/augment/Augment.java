@@ -3,6 +3,7 @@ package dev.memflux.augment;
 import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
 import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageLifecycle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -45,10 +46,11 @@ import reactor.core.publisher.Flux;
  *
  * <p><b>Threads and memory.</b> Each subscription gets its own {@code memflux-augment} parallel
  * scheduler of {@link #parallelism(int)} threads, disposed when the subscription terminates. The
- * threads share out a batch's rows in small blocks; batches go through one at a time, in order. The
- * stage looks one batch ahead of downstream demand, so the next batch is gathered while this one is
- * augmented: it holds at most one augmented batch and one waiting, whatever the demand. Every batch
- * is closed on every path (cancel, op error, downstream error).
+ * threads share out a batch's rows in small blocks; batches go through one at a time, in order.
+ * Nothing is read before it is requested: the stage looks ahead only inside its subscriber's demand
+ * (with two batches requested, the second is gathered while the first is augmented), and holds at
+ * most one augmented batch and one waiting. Every batch is closed on every path (cancel, op error,
+ * downstream error), through the stage SPI's {@link StageLifecycle}.
  *
  * <p><b>Accounting.</b> Each {@code Augment} instance (each fluent call returns a new one, with
  * fresh accounting) owns a {@link #meter()}, a {@link #skipped()} count and a {@link
@@ -247,15 +249,15 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
   @Override
   public Flux<Batch> apply(Flux<Batch> batches) {
     Objects.requireNonNull(batches, "batches");
-    return Flux.using(
-            () -> new AugmentRun(layout, steps, seed, parallelism, errorPolicy, pool, meter, skips),
-            // Prefetch 1: the next batch is gathered upstream while this one is augmented, so
-            // gathering and augmentation overlap; the stage holds at most two batches.
-            run -> batches.doOnNext(run::received).concatMap(run::augment, 1),
-            AugmentRun::dispose)
-        .doOnDiscard(Batch.class, Batch::close)
-        .name("memflux.augment")
-        .tag("stage", "augment");
+    return StageLifecycle.run(
+        "augment",
+        batches,
+        life ->
+            new AugmentRun(layout, steps, seed, parallelism, errorPolicy, pool, meter, skips, life),
+        // Prefetch 1, inside the subscriber's demand: with a batch requested beyond this one, the
+        // next is gathered upstream while this one is augmented.
+        (run, in) -> in.concatMap(run::augment, 1),
+        AugmentRun::dispose);
   }
 
   /** Augmented batches and the summed busy time of the workers, over every Flux this transforms. */

@@ -2,8 +2,8 @@ package dev.memflux.augment;
 
 import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
-import dev.memflux.core.InFlight;
 import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageLifecycle;
 import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -12,7 +12,8 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * One subscription of the stage: its worker threads, their scratch and the plan checked against the
- * first batch. Created when the augmented Flux is subscribed and disposed when it terminates.
+ * first batch. Created when the augmented Flux is subscribed and disposed when it terminates;
+ * {@link StageLifecycle} owns the batches on the way in and out.
  */
 final class AugmentRun {
 
@@ -25,12 +26,9 @@ final class AugmentRun {
   private final SkipLog skips;
   private final Worker[] workers;
   private final Scheduler scheduler;
-  // Batches the stage holds that nobody downstream has yet: received and not yet taken up by
-  // augment() (the one concatMap queues ahead), or augmented and not yet delivered. Reactor may
-  // drop such a batch without discarding it (a Mono holding its value for lack of demand when
-  // cancelled, seen with concatMap(f, 0) and a peeking operator in reactor-core 3.8.7), so the run
-  // closes whatever is left here when it is disposed, and anything arriving after that.
-  private final InFlight<Batch> held = new InFlight<>();
+  // What the stage holds that nobody downstream has yet: received and not yet taken up by augment()
+  // (the one concatMap queues ahead), or augmented and not yet delivered.
+  private final StageLifecycle life;
   private BatchPlan plan;
 
   AugmentRun(
@@ -41,7 +39,9 @@ final class AugmentRun {
       ErrorPolicy policy,
       BufferPool pool,
       StageMeter meter,
-      SkipLog skips) {
+      SkipLog skips,
+      StageLifecycle life) {
+    this.life = life;
     this.layout = layout;
     this.steps = steps;
     this.seed = seed;
@@ -62,7 +62,7 @@ final class AugmentRun {
    * Owns {@code batch} from here on, whatever happens.
    */
   Mono<Batch> augment(Batch batch) {
-    held.remove(batch);
+    life.handedOn(batch);
     BatchJob job;
     try {
       // Batches only ever arrive one at a time (concatMap), so the plan needs no lock.
@@ -77,31 +77,26 @@ final class AugmentRun {
     int tasks = job.tasks();
     return Flux.range(0, tasks)
         .flatMap(w -> Mono.fromRunnable(() -> job.runWorker(w)).subscribeOn(scheduler), tasks, 1)
-        .then(Mono.fromCallable(() -> holding(job.finish(skips))))
-        .doOnNext(
-            b -> {
-              held.remove(b);
-              // The workers' summed busy time, so busy share reads against all the stage's threads.
-              meter.record(job.busyNanos());
-            })
+        .then(Mono.fromCallable(() -> finished(batch, job.finish(skips))))
+        // The workers' summed busy time, so busy share reads against all the stage's threads.
+        .doOnNext(b -> meter.record(job.busyNanos()))
         .doFinally(signal -> job.release());
   }
 
-  /** Registers a finished batch (or none) until it is delivered. */
-  private Batch holding(Batch finished) {
-    if (finished != null) {
-      held.add(finished);
+  /**
+   * Registers the augmented batch until it is delivered; with none (every row skipped), tells the
+   * lifecycle the input was consumed, so one more may be read within the demand.
+   */
+  private Batch finished(Batch input, Batch output) {
+    if (output == null) {
+      life.dropped(input);
+      return null;
     }
-    return finished;
+    return life.arrived(output);
   }
 
-  /** Notes a batch arriving from upstream; closes it at once if the run has already ended. */
-  void received(Batch batch) {
-    held.add(batch);
-  }
-
+  /** Stops the worker threads; the lifecycle has closed what the stage held. */
   void dispose() {
-    held.closeAll();
     scheduler.dispose();
   }
 }

@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * moves them into the output batch. Each running worker task holds a reference, and the owner holds
  * one until it finishes or {@link #release() releases} (cancel, error); the memory goes back to its
  * pools only when the last reference goes, so a worker still running after a cancel never writes
- * into a buffer that another batch already reuses.
+ * into a buffer that another batch already reuses. This count is not one more ownership mechanism
+ * beside the stage's {@code StageLifecycle}: that one covers Reactor's hand-offs between operators,
+ * this one the worker threads of a single batch, which a cancel cannot stop mid-row.
  */
 final class BatchJob {
 

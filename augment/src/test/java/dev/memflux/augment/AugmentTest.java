@@ -167,41 +167,30 @@ class AugmentTest {
     assertThat(resumed).isEqualTo(full.subList(3, full.size()));
   }
 
+  /**
+   * The README's StepVerifier idiom, verbatim but for the augmentation added: nothing is read
+   * before it is requested, and the stage's look-ahead stays inside the demand.
+   */
   @Test
-  void downstreamDemandBoundsWhatIsGatheredUpstream() {
-    Loader loader = loader().prefetch(1).epochs(1000).build();
+  void theReadmeStepVerifierIdiomHoldsWithAugmentInThePipeline() {
+    NpyArray x = images;
+    NpyArray y = labels;
     Augment augment = heavy(2);
-
+    // --- README, "Testing a pipeline with StepVerifier", with .transform(augment) ---
+    Loader loader = Loader.builder(x, y).batchSize(10).prefetch(4).build();
     StepVerifier.create(loader.batches().transform(augment).doOnNext(Batch::close), 0)
         .expectSubscription()
-        .expectNoEvent(Duration.ofMillis(300))
-        // the stage looks one batch ahead: one augmented (held), one more queued for it
-        .then(() -> assertThat(loader.gatherMeter().completed()).isLessThanOrEqualTo(2))
-        .then(() -> assertThat(augment.meter().completed()).isLessThanOrEqualTo(1))
+        .expectNoEvent(Duration.ofMillis(100)) // nothing requested: nothing read
+        .then(() -> assertThat(loader.gatherMeter().completed()).isZero())
         .thenRequest(3)
         .expectNextCount(3)
-        .expectNoEvent(Duration.ofMillis(300))
-        // 3 delivered, one augmented ahead, one queued for the stage, `prefetch` (1) in the loader
-        .then(() -> assertThat(loader.gatherMeter().completed()).isLessThanOrEqualTo(6))
-        .then(() -> assertThat(augment.meter().completed()).isLessThanOrEqualTo(4))
         .thenCancel()
-        .verify(TIMEOUT);
-
-    Leaks.assertReleased("augment", loader.bufferPool(), augment.bufferPool());
-    assertThat(loader.bufferPool().reclaimed()).isZero();
-  }
-
-  @Test
-  void cancellingMidStreamReturnsEveryBuffer() {
-    Loader loader = loader().epochs(1000).prefetch(4).build();
-    for (int p : new int[] {1, 2, 8}) {
-      Augment augment = heavy(p);
-      StepVerifier.create(loader.batches().transform(augment).take(25).doOnNext(Batch::close))
-          .expectNextCount(25)
-          .expectComplete()
-          .verify(TIMEOUT);
-      Leaks.assertReleased("augment", loader.bufferPool(), augment.bufferPool());
-    }
+        .verify(Duration.ofSeconds(5));
+    assertThat(loader.bufferPool().outstanding()).isZero(); // every buffer went back
+    // --- end of the README's idiom ---
+    assertThat(augment.bufferPool().outstanding()).isZero();
+    assertThat(loader.gatherMeter().completed()).as("gathered for 3 requested").isEqualTo(3);
+    assertThat(augment.meter().completed()).as("augmented for 3 requested").isEqualTo(3);
   }
 
   @Test

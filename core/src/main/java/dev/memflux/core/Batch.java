@@ -30,6 +30,8 @@ public final class Batch implements AutoCloseable {
   private final long[][] shapes;
   private final DType[] types;
   private volatile boolean closed;
+  // The stage that last handed this batch on; batches start at the loader.
+  private volatile String heldBy;
 
   Batch(
       long epoch,
@@ -46,6 +48,7 @@ public final class Batch implements AutoCloseable {
     this.buffers = buffers;
     this.shapes = shapes;
     this.types = types;
+    handedOnBy("loader");
   }
 
   /** Rows in this batch: the batch size, or fewer for the last batch of an epoch. */
@@ -157,7 +160,8 @@ public final class Batch implements AutoCloseable {
     DType[] newTypes = types.clone();
     newTypes[i] = type;
     old.close();
-    return new Batch(epoch, sequence, indices, state, newBuffers, newShapes, newTypes);
+    return new Batch(epoch, sequence, indices, state, newBuffers, newShapes, newTypes)
+        .handedOnBy(heldBy);
   }
 
   /**
@@ -200,7 +204,23 @@ public final class Batch implements AutoCloseable {
       newShapes[f] = shapes[f].clone();
       newShapes[f][0] = positions.length;
     }
-    return new Batch(epoch, sequence, kept, state, moved, newShapes, types.clone());
+    return new Batch(epoch, sequence, kept, state, moved, newShapes, types.clone())
+        .handedOnBy(heldBy);
+  }
+
+  /**
+   * Stage SPI: records that {@code stage} hands this batch on. Should the batch never be closed,
+   * the warning logged when the garbage collector returns its buffers names this stage (see {@link
+   * BufferPool}). {@link dev.memflux.core.stage.StageLifecycle} calls it; applications need not.
+   *
+   * @return this batch
+   */
+  public Batch handedOnBy(String stage) {
+    heldBy = Objects.requireNonNull(stage, "stage");
+    for (PooledBuffer b : buffers) {
+      b.heldBy(stage);
+    }
+    return this;
   }
 
   /** True once closed (or moved by {@link #withField} or {@link #retain}). */

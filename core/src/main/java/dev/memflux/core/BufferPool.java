@@ -1,11 +1,14 @@
 package dev.memflux.core;
 
+import java.lang.System.Logger.Level;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -15,6 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * buffer. A lease that is lost without being closed (for example dropped from an operator queue
  * that does not call Reactor's discard hooks) is returned by a {@link Cleaner} once the garbage
  * collector finds it unreachable, so a lost lease can never be reused while someone still holds it.
+ * Such a lease is a missed close: the first one lost after each stage logs one warning (through
+ * {@link System.Logger}, so SLF4J or java.util.logging, whichever the application uses) naming the
+ * stage that last handed the batch on, and {@link #reclaimed()} counts them all.
  *
  * <p>Memory in flight is bounded by what is leased, which the loader's demand bounds; idle buffers
  * kept for reuse are capped per size (16 unless given).
@@ -22,6 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BufferPool {
 
   private static final Cleaner CLEANER = Cleaner.create();
+  private static final System.Logger LOG = System.getLogger(BufferPool.class.getName());
+  // Stages already named in a warning: one line per stage, however many batches it loses.
+  private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
   private final int maxIdlePerSize;
   private final Map<Integer, ArrayDeque<ByteBuffer>> idle = new HashMap<>();
@@ -85,9 +94,10 @@ public final class BufferPool {
     return reclaimed.get();
   }
 
-  private void giveBack(ByteBuffer buffer, boolean byCleaner) {
-    if (byCleaner) {
+  private void giveBack(ByteBuffer buffer, String lostAfter) {
+    if (lostAfter != null) {
       reclaimed.incrementAndGet();
+      warnOnce(lostAfter);
     }
     synchronized (idle) {
       ArrayDeque<ByteBuffer> free =
@@ -99,12 +109,31 @@ public final class BufferPool {
     returned.incrementAndGet();
   }
 
+  private static void warnOnce(String stage) {
+    if (WARNED.add(stage)) {
+      LOG.log(
+          Level.WARNING,
+          "memflux: a batch handed on by the "
+              + stage
+              + " stage was never closed; the garbage collector returned its buffers."
+              + " An operator after "
+              + stage
+              + " dropped it without a discard hook: close every batch received in onNext and"
+              + " add .doOnDiscard(Batch.class, Batch::close) after operators that drop batches"
+              + " (filter, take, timeout...). Logged once per stage; BufferPool.reclaimed()"
+              + " counts every such batch.");
+    }
+  }
+
   /** Runs once per lease: on close, or from the Cleaner when the lease was lost. */
   static final class Return implements Runnable {
     private final BufferPool pool;
     private final ByteBuffer buffer;
     private Cleaner.Cleanable cleanable;
     private volatile boolean closedExplicitly;
+    // The stage that last handed on the batch holding this lease, named if the lease is lost.
+    // Kept here, not in the lease, which must become unreachable for the Cleaner to run.
+    private volatile String holder = "unnamed";
 
     Return(BufferPool pool, ByteBuffer buffer) {
       this.pool = pool;
@@ -116,9 +145,13 @@ public final class BufferPool {
       cleanable.clean();
     }
 
+    void heldBy(String stage) {
+      holder = stage;
+    }
+
     @Override
     public void run() {
-      pool.giveBack(buffer, !closedExplicitly);
+      pool.giveBack(buffer, closedExplicitly ? null : holder);
     }
   }
 }

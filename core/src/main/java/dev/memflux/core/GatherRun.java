@@ -16,6 +16,13 @@ import reactor.core.publisher.FluxSink;
  * so a steady stream costs no thread hand-off per batch. Batches are delivered in plan order
  * however the gathers finish, always on a gather thread. Every batch made here is either delivered
  * or closed here, on completion, error and cancel alike.
+ *
+ * <p>Why hand-written rather than {@code flatMapSequential(gather, gatherThreads)}: that operator
+ * drops the batches queued in its inners on cancel without calling discard hooks (<a
+ * href="https://github.com/reactor/reactor-core/issues/4379">reactor-core#4379</a>), asks upstream
+ * for its concurrency before any demand, and cannot bound gathered-but-undelivered batches by
+ * {@code prefetch}; {@code BatchStageContract}'s dropping operators show the first with it
+ * downstream.
  */
 final class GatherRun {
 

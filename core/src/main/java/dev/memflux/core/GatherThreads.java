@@ -6,9 +6,12 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * The gather threads of one subscription: runs its tasks until released, and disposes the scheduler
- * on release when the subscription owns it. Scheduling and disposal never overlap: a task scheduled
- * on a bounded-elastic scheduler while it is being disposed was seen to spin in its pick loop
- * forever.
+ * on release when the subscription owns it.
+ *
+ * <p>Why a lock around Reactor's scheduler: a task scheduled on a bounded-elastic scheduler while
+ * it is being disposed spins in {@code BoundedServices.pick} forever (reactor-core 3.8.7). The
+ * cancel trials now in {@code BatchStageContract} caught it (a subscriber requesting from {@code
+ * onNext} as it cancels left a {@code memflux-gather} thread spinning); they are its reproducer.
  */
 final class GatherThreads implements Executor {
 

@@ -29,6 +29,11 @@ public final class PooledBuffer implements AutoCloseable {
     return buffer;
   }
 
+  /** Names the stage now handing on the batch holding this lease, for the lost-lease warning. */
+  void heldBy(String stage) {
+    release.heldBy(stage);
+  }
+
   /** Returns the buffer to its pool; later calls do nothing. */
   @Override
   public void close() {

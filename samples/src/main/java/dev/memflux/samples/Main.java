@@ -56,7 +56,6 @@ public final class Main implements Callable<Integer> {
       System.setProperty("ai.djl.offline", "true");
     }
     System.setProperty("OPT_OUT_TRACKING", "true");
-    NativeHeap.retainFreedMemoryUnlessSet();
     System.exit(commandLine().execute(args));
   }
 

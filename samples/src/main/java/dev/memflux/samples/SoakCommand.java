@@ -21,6 +21,7 @@ import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
 import dev.memflux.core.Shuffle;
 import dev.memflux.samples.data.FileTrees;
+import dev.memflux.train.CpuTraining;
 import dev.memflux.train.Training;
 import dev.memflux.train.TrainingOptions;
 import dev.memflux.train.TrainingReport;
@@ -107,7 +108,7 @@ final class SoakCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path dir = Files.createTempDirectory("memflux-soak");
     List<Sample> samples = new ArrayList<>();
-    TorchThreads.limitUnlessSet();
+    CpuTraining.tune();
     try (NpyArray x = NpyArray.open(writeImages(dir.resolve("x.npy")));
         NpyArray y = NpyArray.open(writeLabels(dir.resolve("y.npy")));
         Model model = Model.newInstance("soak", Device.cpu())) {

@@ -3,6 +3,7 @@ package dev.memflux.samples;
 import dev.memflux.samples.data.DataSource;
 import dev.memflux.samples.data.OutputPlaces;
 import dev.memflux.samples.job.TrainSettings;
+import dev.memflux.samples.job.TrainingJob;
 import dev.memflux.samples.report.ReportWriter;
 import dev.memflux.samples.report.TrainOutcome;
 import dev.memflux.samples.report.TrainSummary;

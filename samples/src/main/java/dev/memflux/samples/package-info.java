@@ -7,16 +7,12 @@
  * <ul>
  *   <li>{@link dev.memflux.samples.data}: where arrays come from (IDX files, Debian's
  *       Fashion-MNIST, the built-in synthetic images, {@code --data DIR}) and what they hold;
- *   <li>{@link dev.memflux.samples.job}: what {@code train} trains: its settings, the classifiers
- *       and the input standardisation;
+ *   <li>{@link dev.memflux.samples.job}: what {@code train} trains and how: the job, its settings,
+ *       the input checks, the classifiers and the input standardisation;
  *   <li>{@link dev.memflux.samples.report}: what {@code train} reports: the summary line, the
  *       Markdown and JSON reports, the charts and the rates sampled for them;
  *   <li>{@link dev.memflux.samples.bench}: {@code memflux bench}, its measurements and the peer;
  *   <li>{@link dev.memflux.samples.jmh}: JMH micro-benchmarks.
  * </ul>
- *
- * <p>{@code TrainingJob} runs a {@code train} job and shows its progress on the console with {@link
- * dev.memflux.train.ProgressListener}. {@code TorchThreads} and {@code NativeHeap} tune PyTorch and
- * glibc for the commands that train.
  */
 package dev.memflux.samples;

@@ -4,17 +4,17 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.util.Progress;
 import dev.memflux.core.Batch;
-import dev.memflux.core.InFlight;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.Stream;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Sinks;
+import reactor.util.context.Context;
 
 /**
  * A memflux pipeline as a DJL {@link Dataset}, for {@code EasyTrain.fit}, {@code
@@ -169,27 +169,24 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
     return current;
   }
 
-  /** The one subscription to the converted batches, and what it holds for the trainer. */
+  /**
+   * The one subscription to the converted batches, fed to DJL's thread as to {@code
+   * Training.fit}'s: its demand, refilled only once a batch is in hand, is the only demand on the
+   * pipeline.
+   */
   private final class Subscription {
-    final Sinks.Empty<Void> released = Sinks.empty();
-    final InFlight<TensorBatch> held = new InFlight<>();
-    final Stream<TensorBatch> stream;
-    final Iterator<TensorBatch> source;
+    final CountDownLatch released = new CountDownLatch(1);
+    final TrainerFeed feed = new TrainerFeed("dataset", batchesAhead, Context.empty());
     TensorBatch next;
 
     Subscription() {
-      this.stream =
-          tensors
-              .convert(batches, released::tryEmitEmpty)
-              .doOnNext(held::add)
-              .toStream(batchesAhead);
-      this.source = stream.iterator();
+      tensors.convert(batches, released::countDown).subscribe(feed);
     }
 
     /** The next batch, waiting for it; null when the batches completed. */
     TensorBatch peek() {
-      if (next == null && source.hasNext()) {
-        next = source.next();
+      if (next == null) {
+        next = takeFromFeed();
       }
       return next;
     }
@@ -197,17 +194,37 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
     TensorBatch take() {
       TensorBatch b = next;
       next = null;
-      held.remove(b);
+      feed.taken();
       return b;
     }
 
-    /** Cancels, closes what was not handed out, and waits for the conversion thread's release. */
+    private TensorBatch takeFromFeed() {
+      try {
+        return feed.take();
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for a batch", e);
+      } catch (Throwable t) {
+        throw new IllegalStateException(t.getMessage(), t);
+      }
+    }
+
+    /** Cancels, closes what was not handed out, and waits for the conversion stage's release. */
     void close() {
       try {
-        stream.close();
+        feed.stop();
+        if (next != null) {
+          next.close();
+          next = null;
+        }
       } finally {
-        held.closeAll();
-        released.asMono().block(RELEASE_TIMEOUT);
+        try {
+          released.await(RELEASE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
   }

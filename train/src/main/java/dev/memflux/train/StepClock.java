@@ -10,13 +10,15 @@ import java.util.concurrent.atomic.LongAdder;
  * installs it as the trainer's metrics.
  *
  * <p>{@code Training.fit} reports the exact figures only when the whole run ends, and a DJL
- * listener is told about a batch only after its backward pass, so the start of a step is not
- * visible to one. DJL's {@code Trainer} does report it, through its {@link Metrics}: {@code
- * "forward"} with the forward pass's duration as it ends, {@code "step"} as the optimizer step
- * ends. The time from the end of one step to the start of the next forward pass is the data wait,
- * as {@code Training.fit} counts it. Nothing is stored per batch, so a long run does not grow the
- * metrics without bound. All calls come from the training thread; {@link #meter()} may be read from
- * any thread.
+ * listener is told about a batch only after its backward pass. The trainer's {@link Metrics} hear
+ * of every batch as it goes: {@code Training.fit} records each batch's wait under {@link
+ * Training#DATA_WAIT_METRIC} (and the first batch's start-up under {@link
+ * Training#FIRST_BATCH_METRIC}, which is no epoch's wait), and DJL's {@code Trainer} records {@code
+ * "forward"} with the forward pass's duration as it ends and {@code "step"} as the optimizer step
+ * ends. Under DJL's own loops, which record no wait, the time from the end of one step to the start
+ * of the next forward pass is taken as the wait. Nothing is stored per batch, so a long run does
+ * not grow the metrics without bound. All calls come from the training thread; {@link #meter()} and
+ * {@link #waitSeconds()} may be read from any thread.
  */
 final class StepClock extends Metrics {
 
@@ -26,6 +28,8 @@ final class StepClock extends Metrics {
   private long forwardStart;
   private long epochNanos;
   private long epochWaitNanos;
+  // Set once Training.fit reports the waits itself: the gap before a forward pass is then not one.
+  private boolean exactWaits;
 
   /** Starts the clock for an epoch: what follows until the first forward pass is waiting. */
   void startEpoch() {
@@ -38,11 +42,20 @@ final class StepClock extends Metrics {
   public void addMetric(String name, Number value) {
     long now = System.nanoTime();
     switch (name) {
+      case Training.DATA_WAIT_METRIC -> {
+        exactWaits = true;
+        addWait(value.longValue());
+      }
+      case Training.FIRST_BATCH_METRIC -> {
+        // the run's first batch, after the pipeline's start-up: the epoch's time starts now
+        exactWaits = true;
+        idleSince = now;
+      }
       case "forward" -> {
         forwardStart = now - value.longValue();
-        long wait = Math.max(0, forwardStart - idleSince);
-        epochWaitNanos += wait;
-        waitNanos.add(wait);
+        if (!exactWaits) {
+          addWait(Math.max(0, forwardStart - idleSince));
+        }
       }
       case "step" -> {
         epochNanos += now - idleSince;
@@ -53,6 +66,11 @@ final class StepClock extends Metrics {
         // other timings (per-epoch totals of DJL's listeners) are not needed
       }
     }
+  }
+
+  private void addWait(long nanos) {
+    epochWaitNanos += nanos;
+    waitNanos.add(nanos);
   }
 
   /** Seconds of this epoch up to the end of its last step, waiting and computing. */

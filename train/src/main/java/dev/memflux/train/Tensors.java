@@ -6,21 +6,19 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.memflux.core.Batch;
-import dev.memflux.core.InFlight;
 import dev.memflux.core.StageException;
 import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageLifecycle;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The tensor stage: turns host batches into DJL batches whose NDArrays live on the target device,
- * on a conversion thread of its own that runs ahead of the consumer so conversion overlaps the
- * training step.
+ * The tensor stage: turns host batches into DJL batches whose NDArrays live on the target device.
  *
  * <pre>{@code
  * Tensors tensors = Tensors.builder(trainer.getManager())
@@ -34,22 +32,29 @@ import reactor.core.scheduler.Schedulers;
  * });
  * }</pre>
  *
+ * <p><b>Where it runs.</b> On a CPU device the NDArrays are made without a copy (they point into
+ * the host batch's pooled direct buffers), which takes microseconds: the conversion runs on the
+ * thread that delivers the host batch, with no hand-off to another thread, which on a small machine
+ * would cost more than the conversion. On any other device the data is copied to the device, on a
+ * conversion thread of the subscription's own ({@code memflux-convert}) that runs {@link
+ * Builder#batchesAhead(int) batchesAhead} batches ahead of the consumer, inside the demand the
+ * consumer gave, so the copy overlaps the training step.
+ *
  * <p><b>Ownership.</b> Each DJL batch has its own {@link NDManager}, a child of the parent manager.
- * On a CPU device the NDArrays are made without a copy: they point into the host batch's pooled
- * direct buffers, so the host batch is closed (its buffers return to the pool) only when the DJL
- * batch is closed. Keep no NDArray of a batch beyond its close; {@code duplicate()} one into
- * another manager to keep it. On a GPU the data is copied to the device during conversion and the
- * host batch is closed at once.
+ * On a CPU device the host batch is closed (its buffers return to the pool) only when the DJL batch
+ * is closed; keep no NDArray of a batch beyond its close ({@code duplicate()} one into another
+ * manager to keep it). On another device the host batch is closed once copied.
  *
  * <p><b>Release.</b> Whoever receives a DJL batch closes it. Batches the stage still holds when the
- * subscription is cancelled or fails are closed by the stage, including those Reactor's queues
- * would drop; add {@code doOnDiscard(ai.djl.training.dataset.Batch.class, b -> b.close())}
- * downstream for operators of your own that may drop batches (closing twice is harmless).
- *
- * <p>Each subscription gets its own conversion thread ({@code memflux-convert}), disposed when the
- * subscription ends.
+ * subscription is cancelled or fails are closed by the stage; add {@code
+ * doOnDiscard(ai.djl.training.dataset.Batch.class, b -> b.close())} downstream for operators of
+ * your own that may drop batches (closing twice is harmless). Nothing is read before it is
+ * requested.
  */
 public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training.dataset.Batch>> {
+
+  /** Batches converted ahead by default, here and in {@link TrainingOptions}. */
+  static final int DEFAULT_BATCHES_AHEAD = 8;
 
   private final NDManager parent;
   private final Device device;
@@ -57,7 +62,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   private final int[] labels;
   private final int batchesAhead;
   private final StageMeter meter;
-  private final boolean copyOnCpu;
+  private final boolean devicePath;
 
   private Tensors(Builder b) {
     this.parent = b.parent;
@@ -66,7 +71,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     this.labels = b.labels;
     this.batchesAhead = b.batchesAhead;
     this.meter = b.meter != null ? b.meter : new StageMeter("convert", 1);
-    this.copyOnCpu = b.copyOnCpu;
+    this.devicePath = b.devicePath || !aliases(device);
   }
 
   /**
@@ -78,7 +83,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   }
 
   /**
-   * Converts {@code hostBatches}; each subscription converts on its own thread.
+   * Converts {@code hostBatches}.
    *
    * @return DJL batches in the order of the host batches; close each one after use
    */
@@ -97,24 +102,17 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
    * has released everything it held.
    *
    * @param released run once per subscription, after every batch the stage still held is closed and
-   *     its thread is going away; before the terminal signal on completion and error
+   *     a conversion thread, if any, has finished its last conversion
    */
   Flux<TensorBatch> convert(Flux<? extends Batch> hostBatches, Runnable released) {
     Objects.requireNonNull(hostBatches, "hostBatches");
-    return Flux.usingWhen(
-            Mono.fromSupplier(Subscription::new),
-            sub ->
-                hostBatches
-                    .doOnNext(sub.pending::add)
-                    .publishOn(sub.thread, batchesAhead)
-                    .map(host -> toTensors(host, sub)),
-            sub -> sub.release(released),
-            (sub, error) -> sub.release(released),
-            sub -> sub.release(released))
-        .doOnDiscard(Batch.class, Batch::close)
-        .doOnDiscard(TensorBatch.class, TensorBatch::close)
-        .name("memflux.convert")
-        .tag("stage", "convert");
+    Objects.requireNonNull(released, "released");
+    return StageLifecycle.run(
+        "convert",
+        Flux.<Batch>from(hostBatches),
+        life -> new Conversion(life, released),
+        Conversion::apply,
+        Conversion::close);
   }
 
   /**
@@ -139,35 +137,9 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     return batchesAhead;
   }
 
-  private TensorBatch toTensors(Batch host, Subscription sub) {
-    sub.pending.remove(host);
-    long start = System.nanoTime();
-    NDManager manager = null;
-    try {
-      manager = parent.newSubManager(device);
-      // torch::from_blob keeps pointing at the buffer on a CPU device: the host batch must live
-      // as long as the tensors, so the batch manager closes it. Any other device gets a copy.
-      boolean cpu = device.getDeviceType().equals(Device.Type.CPU);
-      boolean aliased = cpu && !copyOnCpu;
-      if (aliased) {
-        manager.attachInternal("memflux-host-batch", host);
-      }
-      NDList x = arrays(host, data, manager, cpu && copyOnCpu);
-      NDList y = arrays(host, labels, manager, cpu && copyOnCpu);
-      TensorBatch batch = new TensorBatch(manager, x, y, host);
-      if (!aliased) {
-        host.close();
-      }
-      meter.recordSince(start);
-      return batch;
-    } catch (RuntimeException | Error e) {
-      if (manager != null) {
-        manager.close();
-      }
-      host.close();
-      throw new StageException(
-          "convert", "batch " + host.sequence() + " of epoch " + host.epoch(), e);
-    }
+  /** Whether NDArrays on {@code device} point into host memory instead of copying it. */
+  private static boolean aliases(Device device) {
+    return device.getDeviceType().equals(Device.Type.CPU);
   }
 
   private static NDList arrays(Batch host, int[] fields, NDManager manager, boolean duplicate) {
@@ -192,50 +164,116 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     return list;
   }
 
-  /** What one subscription owns: its conversion thread and the host batches not yet converted. */
-  private static final class Subscription {
-    final Scheduler thread = Schedulers.newSingle("memflux-convert");
-    final InFlight<Batch> pending = new InFlight<>();
+  /** One subscription: its conversion thread, if it has one, and what it holds. */
+  private final class Conversion {
+    private final StageLifecycle life;
+    private final Runnable released;
+    private final Scheduler thread;
 
-    /** Closes the leftovers on the conversion thread, after any conversion in progress. */
-    Mono<Void> release(Runnable released) {
-      return Mono.<Void>fromRunnable(
-              () -> {
-                try {
-                  pending.closeAll();
-                } finally {
-                  thread.disposeGracefully().subscribe();
-                  released.run();
-                }
-              })
-          .subscribeOn(thread);
+    Conversion(StageLifecycle life, Runnable released) {
+      this.life = life;
+      this.released = released;
+      // Daemon: a subscriber that never terminates must not keep the JVM alive.
+      this.thread = devicePath ? Schedulers.newSingle("memflux-convert", true) : null;
+    }
+
+    Flux<TensorBatch> apply(Flux<Batch> hostBatches) {
+      return thread == null
+          ? hostBatches.map(this::toTensors)
+          : hostBatches.publishOn(thread, batchesAhead).map(this::toTensors);
+    }
+
+    private TensorBatch toTensors(Batch host) {
+      life.handedOn(host);
+      long start = System.nanoTime();
+      NDManager manager = null;
+      try {
+        manager = parent.newSubManager(device);
+        // torch::from_blob keeps pointing at the buffer on a CPU device: the host batch must live
+        // as long as the tensors, so the batch manager closes it. Any other device gets a copy.
+        boolean aliased = !devicePath;
+        if (aliased) {
+          manager.attachInternal("memflux-host-batch", host);
+        }
+        // the device path on the CPU (tests): create() aliased, so copy as a device would
+        boolean duplicate = devicePath && aliases(device);
+        NDList x = arrays(host, data, manager, duplicate);
+        NDList y = arrays(host, labels, manager, duplicate);
+        TensorBatch batch = new TensorBatch(manager, x, y, host);
+        if (!aliased) {
+          host.close();
+        }
+        meter.recordSince(start);
+        // held until delivered; closed at once should the stage have ended meanwhile
+        return life.arrived(batch);
+      } catch (RuntimeException | Error e) {
+        if (manager != null) {
+          manager.close();
+        }
+        host.close();
+        throw new StageException(
+            "convert", "batch " + host.sequence() + " of epoch " + host.epoch(), e);
+      }
+    }
+
+    /** The lifecycle closed what was held; a thread ends after its conversion in progress. */
+    void close() {
+      if (thread == null) {
+        released.run();
+        return;
+      }
+      try {
+        thread.schedule(
+            () -> {
+              try {
+                released.run();
+              } finally {
+                thread.dispose();
+              }
+            });
+      } catch (RejectedExecutionException e) {
+        released.run();
+      }
     }
   }
 
-  /** Configures a {@link Tensors} stage. */
+  /** Configures a {@link Tensors} stage; immutable: each option returns a new builder. */
   public static final class Builder {
     private final NDManager parent;
     private Device device;
     private int[] data = {0};
     private int[] labels = {1};
-    private int batchesAhead = 2;
+    private int batchesAhead = DEFAULT_BATCHES_AHEAD;
     private StageMeter meter;
-    private boolean copyOnCpu;
+    private boolean devicePath;
 
     private Builder(NDManager parent) {
       this.parent = parent;
     }
 
+    private Builder copy() {
+      Builder c = new Builder(parent);
+      c.device = device;
+      c.data = data;
+      c.labels = labels;
+      c.batchesAhead = batchesAhead;
+      c.meter = meter;
+      c.devicePath = devicePath;
+      return c;
+    }
+
     /** The fields that become the batch's data NDList, in order; default field 0. */
     public Builder data(int... fields) {
-      this.data = checkFields(fields, "data");
-      return this;
+      Builder c = copy();
+      c.data = checkFields(fields, "data");
+      return c;
     }
 
     /** The fields that become the batch's label NDList, in order; default field 1; may be empty. */
     public Builder labels(int... fields) {
-      this.labels = checkFields(fields, "labels");
-      return this;
+      Builder c = copy();
+      c.labels = checkFields(fields, "labels");
+      return c;
     }
 
     /**
@@ -243,32 +281,39 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
      * GPU when it finds one and to the CPU otherwise.
      */
     public Builder device(Device device) {
-      this.device = Objects.requireNonNull(device, "device");
-      return this;
+      Builder c = copy();
+      c.device = Objects.requireNonNull(device, "device");
+      return c;
     }
 
     /**
-     * How many host batches the conversion thread takes ahead of the consumer; default 2. Each
-     * holds pooled buffers (and, on a GPU, device memory) until it is trained.
+     * How many host batches the conversion thread takes ahead of the consumer, within the demand
+     * the consumer gave; default {@value Tensors#DEFAULT_BATCHES_AHEAD}, as in {@link
+     * TrainingOptions}. Only a device other than the CPU has a conversion thread. Each batch ahead
+     * holds pooled buffers and device memory until it is trained.
      */
     public Builder batchesAhead(int batchesAhead) {
-      this.batchesAhead = checkBatchesAhead(batchesAhead);
-      return this;
+      Builder c = copy();
+      c.batchesAhead = checkBatchesAhead(batchesAhead);
+      return c;
     }
 
     /** The meter conversions are recorded in; default a new {@code "convert"} meter. */
     public Builder meter(StageMeter meter) {
-      this.meter = Objects.requireNonNull(meter, "meter");
-      return this;
+      Builder c = copy();
+      c.meter = Objects.requireNonNull(meter, "meter");
+      return c;
     }
 
     /**
-     * Takes the path of non-CPU devices on the CPU too: the data is copied and the host batch
-     * closed at once on the conversion thread. For tests, so the device path runs without a GPU.
+     * Takes the path of devices other than the CPU on the CPU too: a conversion thread of its own,
+     * the data copied and the host batch closed at conversion. For tests, so the device path runs
+     * without a GPU.
      */
-    Builder copyOnCpu(boolean copy) {
-      this.copyOnCpu = copy;
-      return this;
+    Builder devicePath() {
+      Builder c = copy();
+      c.devicePath = true;
+      return c;
     }
 
     /** The configured stage. */

@@ -27,13 +27,22 @@ import reactor.core.publisher.Mono;
  * }
  * }</pre>
  *
- * <p>Each host batch is converted to NDArrays by a {@link Tensors} stage on its own thread, ahead
- * of the trainer, and trained on a dedicated training thread ({@code memflux-train-N}): forward,
- * loss and backward with {@code EasyTrain.trainBatch}, then {@code trainer.step()}; the batch is
- * closed before the next one is requested. An epoch ends when a batch of the next epoch ({@link
- * Batch#epoch()}) arrives or the batches complete; then, as in {@code EasyTrain.fit}, the
- * validation batches run, the listeners get {@code onEpoch} and, when configured, a {@link
+ * <p>Each host batch is converted to NDArrays by a {@link Tensors} stage and trained on a dedicated
+ * training thread ({@code memflux-train-N}, a daemon): forward, loss and backward with {@code
+ * EasyTrain.trainBatch}, then {@code trainer.step()}, then the batch is closed. The training thread
+ * is the only source of demand: it asks for {@link TrainingOptions#batchesAhead()} batches ahead,
+ * and every stage before it reads only inside that demand. An epoch ends when a batch of the next
+ * epoch ({@link Batch#epoch()}) arrives or the batches complete; then, as in {@code EasyTrain.fit},
+ * the validation batches run, the listeners get {@code onEpoch} and, when configured, a {@link
  * Checkpoint} is saved.
+ *
+ * <p>Data wait: the time the training thread waited for its next batch, from being ready for it to
+ * having it. It is reported per epoch ({@link EpochReport#dataWaitSeconds()}) and, batch by batch,
+ * recorded in the trainer's {@code Metrics} (when it has one) as {@value #DATA_WAIT_METRIC}, in
+ * nanoseconds, for live displays. The wait for the very first batch is the pipeline's start-up on a
+ * cold JVM (threads, class loading, the first gather and augmentation), not a sign of a slow
+ * pipeline: it is reported apart ({@link TrainingReport#firstBatchSeconds()}, metric {@value
+ * #FIRST_BATCH_METRIC}) and epoch 0 starts when that batch is in hand.
  *
  * <p>Ending: the Mono completes with the report when the batches complete, or when a listener
  * throws DJL's {@code EarlyStoppedException} ({@link TrainingReport#stoppedEarly()}). An error in a
@@ -43,6 +52,12 @@ import reactor.core.publisher.Mono;
  * Checkpoint} and pass {@code loader.resumeFrom(checkpoint.state()).batches()}.
  */
 public final class Training {
+
+  /** The name of the trainer metric each batch's data wait is recorded under, in nanoseconds. */
+  public static final String DATA_WAIT_METRIC = "data_wait";
+
+  /** The name of the trainer metric the wait for the run's first batch is recorded under. */
+  public static final String FIRST_BATCH_METRIC = "first_batch";
 
   private Training() {}
 

@@ -78,8 +78,8 @@ public final class TrainingOptions {
   }
 
   /**
-   * Batches waiting for the training thread, at most, once converted; as many host batches may wait
-   * for conversion besides.
+   * The training thread's demand: batches requested ahead of the one it trains, converted and
+   * waiting for it at most.
    */
   public int batchesAhead() {
     return b.batchesAhead;
@@ -100,7 +100,7 @@ public final class TrainingOptions {
     private String checkpointName = "model";
     private long checkpointEvery;
     private List<StageMeter> stageMeters = List.of();
-    private int batchesAhead = 8;
+    private int batchesAhead = Tensors.DEFAULT_BATCHES_AHEAD;
     private Duration sampleInterval = Duration.ofMillis(250);
 
     private Builder() {}
@@ -185,12 +185,13 @@ public final class TrainingOptions {
     }
 
     /**
-     * Converted batches waiting for the training thread, at most, and as many host batches waiting
-     * for conversion; default 8. The training thread refills its queue when three quarters of it
-     * are used, and each refill wakes the conversion thread, which costs the training thread 25-80
-     * µs on a VM: with 8 that happens every 6 steps (for 2 ms MLP steps the data wait fell from
-     * 1.3-2.1% with 4 to 0.9-1.3%). Up to 2 x this many batches then hold pooled buffers, and on a
-     * GPU the converted ones sit in device memory: lower it for very large batches.
+     * The training thread's demand: batches requested ahead of the one it trains; default {@value
+     * Tensors#DEFAULT_BATCHES_AHEAD}. Every stage before it reads only inside this demand, so it
+     * bounds the batches in flight. The training thread asks for more in refills of half of this,
+     * each right after taking a batch: a refill wakes the stages upstream, which costs the training
+     * thread 25-80 µs on a VM, so with 8 that happens every 4 steps, and never between finishing a
+     * step and starting the next. Up to this many batches hold pooled buffers, and on a GPU device
+     * memory besides: lower it for very large batches.
      */
     public Builder batchesAhead(int batchesAhead) {
       if (batchesAhead < 1) {

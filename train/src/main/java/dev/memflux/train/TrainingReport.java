@@ -15,6 +15,10 @@ import java.util.Objects;
  * @param inFlight batches between consecutive stages, sampled periodically
  * @param bottleneck what limited the run, such as {@code "compute-bound: data wait 0.3%"}
  * @param seconds wall time of the whole run, validation included
+ * @param firstBatchSeconds the pipeline's start-up: from the start of the run until the first batch
+ *     was in hand (threads started, classes loaded, the first gather, augmentation and conversion
+ *     on a cold JVM); not counted in any epoch, so an epoch's data wait says whether the pipeline
+ *     keeps up once running
  */
 public record TrainingReport(
     List<EpochReport> epochs,
@@ -22,7 +26,8 @@ public record TrainingReport(
     List<StageReport> stages,
     List<FlightSample> inFlight,
     String bottleneck,
-    double seconds) {
+    double seconds,
+    double firstBatchSeconds) {
 
   /** Copies the lists in. */
   public TrainingReport {
@@ -91,6 +96,11 @@ public record TrainingReport(
     if (stoppedEarly) {
       sb.append("stopped early\n");
     }
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "first batch after %.2f s (pipeline start-up, not in the data wait)%n",
+            firstBatchSeconds));
     return sb.append(bottleneck).toString();
   }
 }

@@ -1,82 +1,63 @@
 package dev.memflux.train;
 
+import ai.djl.Device;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
-import ai.djl.training.TrainingResult;
 import ai.djl.training.listener.EarlyStoppingListener.EarlyStoppedException;
 import dev.memflux.core.Batch;
-import dev.memflux.core.InFlight;
-import dev.memflux.core.LoaderState;
 import dev.memflux.core.StageException;
 import dev.memflux.core.StageMeter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
-import org.reactivestreams.Subscription;
-import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
-import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
-import reactor.util.context.Context;
 
 /**
- * One {@link Training#fit} run: subscribes to the converted batches on the training thread and, for
- * each batch, runs forward, loss, backward and the optimizer step, closes the batch and only then
- * asks for the next one. Epoch ends, validation, listener notifications, checkpoints, accounting
- * and the release of everything on every way out live here too, because they all happen on the
- * training thread between two steps.
+ * One {@link Training#fit} run, on a training thread of its own: takes each converted batch from
+ * the {@link TrainerFeed}, runs forward, loss, backward and the optimizer step, closes the batch,
+ * and ends epochs ({@link Validation}, the listeners, {@link Checkpoints}); {@link EpochLedger}
+ * keeps the accounting. It ends in {@link #finish}, the single way out.
  */
-final class TrainingRun extends BaseSubscriber<TensorBatch> {
+final class TrainingRun {
 
   private static final AtomicInteger THREADS = new AtomicInteger();
   private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(30);
 
   private final Trainer trainer;
-  private final TrainingOptions options;
+  private final Device device;
   private final MonoSink<TrainingReport> sink;
-  // Grad mode is thread-local and DJL allows one gradient collector at a time: one thread does
-  // every forward, backward and step. It is a plain thread so validation may block on it.
-  private final Scheduler thread =
-      Schedulers.newSingle(
-          r -> {
-            Thread t = new Thread(r, "memflux-train-" + THREADS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          });
   private final Tensors tensors;
-  private final Tensors validationTensors;
+  private final TrainerFeed feed;
+  private final Validation validation;
+  private final Checkpoints checkpoints;
+  private final EpochLedger ledger = new EpochLedger();
+  private final Duration sampleInterval;
   private final StageMeter trainMeter = new StageMeter("train", 1);
-  private final PipelineMonitor monitor;
-  private final InFlight<TensorBatch> delivered = new InFlight<>();
-  private final Sinks.Empty<Void> released = Sinks.empty();
-  private final List<EpochReport> epochs = new ArrayList<>();
-
-  private Epoch epoch;
-  private LoaderState lastState;
-  private long batchesSinceCheckpoint;
-  private long requestedAt;
-  private boolean finished;
+  private final List<StageMeter> stages;
+  private final CountDownLatch released = new CountDownLatch(1);
+  private final AtomicBoolean started = new AtomicBoolean();
+  private PipelineMonitor monitor;
+  private long firstBatchNanos = -1;
+  private volatile boolean cancelled;
 
   TrainingRun(Trainer trainer, TrainingOptions options, MonoSink<TrainingReport> sink) {
     this.trainer = trainer;
-    this.options = options;
+    this.device = options.device().orElse(trainer.getDevices()[0]);
     this.sink = sink;
     this.tensors = tensors(trainer, options);
-    // a stage of its own, so validation conversions stay out of the convert meter and the report
-    this.validationTensors = tensors(trainer, options);
-    List<StageMeter> stages = new ArrayList<>(options.stageMeters());
+    this.feed = new TrainerFeed("train", options.batchesAhead(), sink.contextView());
+    this.validation =
+        new Validation(trainer, options, tensors(trainer, options), sink.contextView());
+    this.checkpoints = new Checkpoints(trainer.getModel(), options);
+    this.stages = new ArrayList<>(options.stageMeters());
     stages.add(tensors.meter());
     stages.add(trainMeter);
-    this.monitor = new PipelineMonitor(stages, options.sampleInterval());
+    this.sampleInterval = options.sampleInterval();
   }
 
   private static Tensors tensors(Trainer trainer, TrainingOptions options) {
@@ -88,82 +69,109 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
         .build();
   }
 
-  /** Subscribes to {@code batches}; the outcome goes to the sink. */
+  /**
+   * Subscribes to {@code batches} and starts the training thread when the result is requested, so
+   * nothing is read before; the outcome goes to the sink.
+   */
   void start(Flux<Batch> batches) {
-    sink.onCancel(this::cancelRun);
-    tensors
-        .convert(batches, released::tryEmitEmpty)
-        .doOnNext(delivered::add)
-        .publishOn(thread, options.batchesAhead())
-        .name("memflux.train")
-        .tag("stage", "train")
-        .subscribe(this);
+    sink.onCancel(this::cancel);
+    sink.onRequest(
+        n -> {
+          if (!cancelled && started.compareAndSet(false, true)) {
+            begin(batches);
+          }
+        });
   }
 
-  /** The context of the Mono's subscriber, so a context written downstream reaches every stage. */
-  @Override
-  public Context currentContext() {
-    return Context.of(sink.contextView());
-  }
-
-  @Override
-  protected void hookOnSubscribe(Subscription subscription) {
-    requestedAt = System.nanoTime();
-    request(1);
-  }
-
-  @Override
-  protected void hookOnNext(TensorBatch batch) {
-    long arrived = System.nanoTime();
-    delivered.remove(batch);
-    try (batch) {
-      if (finished) {
-        return;
-      }
-      if (epoch != null && batch.epoch() != epoch.number) {
-        endEpoch();
-      }
-      if (epoch == null) {
-        epoch = new Epoch(batch.epoch());
-      }
-      long start = System.nanoTime();
-      EasyTrain.trainBatch(trainer, batch);
-      trainer.step();
-      trainMeter.recordSince(start);
-      epoch.add(batch.getSize(), arrived - requestedAt, System.nanoTime() - requestedAt);
-      lastState = batch.state();
-      batchesSinceCheckpoint++;
-      if (options.checkpointEvery() > 0 && batchesSinceCheckpoint >= options.checkpointEvery()) {
-        checkpoint(batch.epoch());
-      }
-    } catch (EarlyStoppedException e) {
-      finish(null, true);
-      return;
-    } catch (RuntimeException | Error e) {
-      finish(named(e, "train", "batch " + batch.sequence() + " of epoch " + batch.epoch()), false);
-      return;
+  private void begin(Flux<Batch> batches) {
+    if (device.getDeviceType().equals(Device.Type.CPU)) {
+      CpuTraining.warnIfKnownBad(trainer.getManager().getEngine());
     }
-    requestedAt = System.nanoTime();
-    request(1);
+    monitor = new PipelineMonitor(stages, sampleInterval);
+    tensors.convert(batches, released::countDown).subscribe(feed);
+    // Grad mode is thread-local and DJL allows one gradient collector at a time: one thread does
+    // every forward, backward and step. A daemon: a forgotten run must not keep the JVM alive.
+    Thread thread = new Thread(this::run, "memflux-train-" + THREADS.incrementAndGet());
+    thread.setDaemon(true);
+    thread.start();
   }
 
-  @Override
-  protected void hookOnComplete() {
+  private void run() {
+    Throwable error = null;
+    boolean stoppedEarly = false;
     try {
-      if (epoch != null) {
-        endEpoch();
-      }
-      finish(null, false);
+      trainAll();
     } catch (EarlyStoppedException e) {
-      finish(null, true);
-    } catch (RuntimeException | Error e) {
-      finish(named(e, "train", "the end of the last epoch"), false);
+      stoppedEarly = true;
+    } catch (Throwable t) {
+      error = t;
+    }
+    finish(error, stoppedEarly);
+  }
+
+  /** Trains every batch the feed delivers, then ends the last epoch. */
+  private void trainAll() throws Throwable {
+    while (!cancelled) {
+      long ready = System.nanoTime();
+      TensorBatch batch = feed.take();
+      if (batch == null) {
+        break;
+      }
+      long waited = System.nanoTime() - ready;
+      if (firstBatchNanos < 0) {
+        // the pipeline's start-up on a cold JVM, reported apart: epoch 0 starts from here
+        firstBatchNanos = waited;
+        waited = 0;
+        trainer.addMetric(Training.FIRST_BATCH_METRIC, ready);
+      } else {
+        // For the trainer's Metrics (a progress display, say): the exact wait, in nanoseconds.
+        trainer.addMetric(Training.DATA_WAIT_METRIC, ready);
+      }
+      feed.taken();
+      train(batch, waited);
+    }
+    if (!cancelled && ledger.currentEpoch() >= 0) {
+      named("the end of the last epoch", this::endEpoch);
     }
   }
 
-  @Override
-  protected void hookOnError(Throwable error) {
-    finish(error, false);
+  /**
+   * Trains one batch (ending the epoch before it first, if it starts a new one), then closes it.
+   */
+  private void train(TensorBatch batch, long waited) {
+    String work = "batch " + batch.sequence() + " of epoch " + batch.epoch();
+    named(
+        work,
+        () -> {
+          long start;
+          try (batch) {
+            if (ledger.endsCurrent(batch.epoch())) {
+              endEpoch();
+            }
+            start = System.nanoTime();
+            EasyTrain.trainBatch(trainer, batch);
+            trainer.step();
+            trainMeter.recordSince(start);
+          }
+          // the batch's training time: its wait, the step and the close, validation excluded
+          ledger.trained(
+              batch.epoch(), batch.getSize(), waited, waited + System.nanoTime() - start);
+          checkpoints.trained(batch.epoch(), batch.state());
+        });
+  }
+
+  /**
+   * Runs {@code work}, naming the train stage in what it throws, unless a stage (validation) named
+   * itself already; a listener stopping training early passes as it is.
+   */
+  private static void named(String what, Runnable work) {
+    try {
+      work.run();
+    } catch (StageException | EarlyStoppedException e) {
+      throw e;
+    } catch (RuntimeException | Error e) {
+      throw new StageException("train", what, e);
+    }
   }
 
   /**
@@ -171,94 +179,31 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
    * notification (which may stop early), then the checkpoint.
    */
   private void endEpoch() {
-    Epoch ended = epoch;
-    epoch = null;
+    long epoch = ledger.currentEpoch();
     long start = System.nanoTime();
-    validate(ended.number);
-    ended.validationNanos = System.nanoTime() - start;
+    validation.run(epoch);
+    long validationNanos = System.nanoTime() - start;
     try {
       trainer.notifyListeners(listener -> listener.onEpoch(trainer));
     } finally {
       // even when a listener stops training, the epoch was trained and is reported and saved
-      epochs.add(ended.report(trainer.getTrainingResult()));
-      if (options.checkpointDir().isPresent()) {
-        checkpoint(ended.number);
-      }
+      ledger.endEpoch(trainer.getTrainingResult(), validationNanos);
+      checkpoints.epochEnded(epoch);
     }
-  }
-
-  /** {@code error} as a {@link StageException} naming the stage, unless some stage named it. */
-  private static Throwable named(Throwable error, String stage, String work) {
-    return error instanceof StageException ? error : new StageException(stage, work, error);
-  }
-
-  private void validate(long epochNumber) {
-    try {
-      runValidation(epochNumber);
-    } catch (RuntimeException | Error e) {
-      throw new StageException("validation", "the batches after epoch " + epochNumber, e);
-    }
-  }
-
-  private void runValidation(long epochNumber) {
-    Flux<Batch> batches = options.validation(epochNumber);
-    if (batches == null) {
-      return;
-    }
-    Sinks.Empty<Void> validationReleased = Sinks.empty();
-    try (Stream<TensorBatch> stream =
-        validationTensors
-            .convert(batches, validationReleased::tryEmitEmpty)
-            .doOnNext(delivered::add)
-            .toStream(options.batchesAhead())) {
-      stream.forEach(
-          batch -> {
-            delivered.remove(batch);
-            try (batch) {
-              EasyTrain.validateBatch(trainer, batch);
-            }
-          });
-    } finally {
-      // Closing the stream cancelled it when validation failed; its leftovers are released on the
-      // conversion thread, and the epoch must not go on before that.
-      validationReleased.asMono().block(RELEASE_TIMEOUT);
-    }
-  }
-
-  private void checkpoint(long epochNumber) {
-    if (lastState == null) {
-      return;
-    }
-    Path dir = options.checkpointDir().orElseThrow();
-    try {
-      Checkpoint.save(
-          trainer.getModel(),
-          dir,
-          options.checkpointName(),
-          Math.toIntExact(epochNumber),
-          lastState);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot save checkpoint in " + dir, e);
-    }
-    batchesSinceCheckpoint = 0;
   }
 
   /**
-   * The single way out, on the training thread: cancels upstream, closes every batch still held,
-   * waits for the tensor stage to release its own, then signals the outcome.
+   * The single way out, on the training thread: stops the feed and closes what it holds, waits for
+   * the tensor stage to release its own, then signals the outcome (unless the subscriber left).
    */
   private void finish(Throwable error, boolean stoppedEarly) {
-    if (finished) {
-      return;
-    }
-    stopAndCloseHeld();
-    if (epoch != null) {
-      // the batches ended (or failed) mid-epoch: report the part that was trained
-      epochs.add(epoch.report(null));
-      epoch = null;
-    }
+    feed.stop();
+    monitor.stop();
+    // the batches ended (or failed) mid-epoch: report the part that was trained
+    ledger.endPartial();
     double seconds = monitor.seconds();
     List<StageReport> stages = monitor.stageReports(seconds);
+    List<EpochReport> epochs = ledger.reports();
     TrainingReport report =
         new TrainingReport(
             epochs,
@@ -266,79 +211,27 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
             stages,
             monitor.samples(),
             Bottleneck.verdict(stages, TrainingReport.dataWaitPercent(epochs)),
-            seconds);
-    released
-        .asMono()
-        .timeout(RELEASE_TIMEOUT, Mono.empty())
-        .doFinally(
-            signal -> {
-              thread.disposeGracefully().subscribe();
-              if (error != null) {
-                sink.error(error);
-              } else {
-                sink.success(report);
-              }
-            })
-        .subscribe();
+            seconds,
+            Math.max(0, firstBatchNanos) / 1e9);
+    try {
+      released.await(RELEASE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (cancelled) {
+      return;
+    }
+    if (error != null) {
+      sink.error(error);
+    } else {
+      sink.success(report);
+    }
   }
 
-  /** The subscriber of the result went away: stop, and release once the current step is done. */
-  private void cancelRun() {
-    cancel();
-    thread.schedule(
-        () -> {
-          stopAndCloseHeld();
-          thread.disposeGracefully().subscribe();
-        });
-  }
-
-  /** Cancels upstream, closes every batch delivered and not yet trained, stops the sampling. */
-  private void stopAndCloseHeld() {
-    finished = true;
-    cancel();
-    delivered.closeAll();
-    monitor.stop();
-  }
-
-  /** Accounting of the epoch in progress. */
-  private static final class Epoch {
-    final long number;
-    long batches;
-    long samples;
-    long waitNanos;
-    long nanos;
-    long validationNanos;
-
-    Epoch(long number) {
-      this.number = number;
-    }
-
-    void add(int size, long wait, long total) {
-      batches++;
-      samples += size;
-      waitNanos += wait;
-      nanos += total;
-    }
-
-    EpochReport report(TrainingResult result) {
-      Map<String, Float> evaluations = result == null ? Map.of() : result.getEvaluations();
-      return new EpochReport(
-          number,
-          batches,
-          samples,
-          value(evaluations, "train_loss"),
-          value(evaluations, "train_Accuracy"),
-          value(evaluations, "validate_loss"),
-          value(evaluations, "validate_Accuracy"),
-          nanos / 1e9,
-          waitNanos / 1e9,
-          validationNanos / 1e9,
-          evaluations);
-    }
-
-    private static double value(Map<String, Float> evaluations, String key) {
-      Float v = evaluations.get(key);
-      return v == null ? Double.NaN : v;
-    }
+  /** The subscriber of the result went away: stop after the step in progress. */
+  private void cancel() {
+    cancelled = true;
+    feed.interrupt();
+    validation.interrupt();
   }
 }

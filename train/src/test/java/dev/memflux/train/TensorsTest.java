@@ -20,7 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
 class TensorsTest {
@@ -94,7 +93,7 @@ class TensorsTest {
     // pool at conversion, their buffers are reused for later batches, and the batches kept open
     // still hold their own rows.
     Loader loader = Loader.builder(data.x, data.y).batchSize(10).prefetch(1).build();
-    Tensors tensors = Tensors.builder(parent).copyOnCpu(true).build();
+    Tensors tensors = Tensors.builder(parent).devicePath().build();
     List<ai.djl.training.dataset.Batch> held = new ArrayList<>();
     StepVerifier.create(loader.batches().transform(tensors))
         .thenConsumeWhile(b -> true, held::add)
@@ -132,7 +131,7 @@ class TensorsTest {
   }
 
   @Test
-  void convertsOnTheConversionThread() {
+  void onTheCpuConvertsOnTheThreadThatDeliversTheHostBatch() {
     AtomicReference<String> thread = new AtomicReference<>();
     StepVerifier.create(
             loader(50)
@@ -143,33 +142,32 @@ class TensorsTest {
         .consumeNextWith(b -> b.close())
         .thenCancel()
         .verify(TIMEOUT);
-    assertThat(thread.get()).startsWith("memflux-convert");
+    assertThat(thread.get()).startsWith("memflux-gather");
   }
 
   @Test
-  void cancelWithBatchesConvertedAheadReleasesAll() {
+  void onAConversionThreadConvertsAheadOnlyInsideTheDemand() {
     Loader loader = Loader.builder(data.x, data.y).batchSize(10).prefetch(4).build();
-    Tensors tensors = Tensors.builder(parent).batchesAhead(4).build();
-    StepVerifier.create(loader.batches().transform(tensors), 0)
+    Tensors tensors = Tensors.builder(parent).batchesAhead(4).devicePath().build();
+    AtomicReference<String> thread = new AtomicReference<>();
+    StepVerifier.create(
+            loader.batches().transform(tensors).doOnNext(b -> thread.set(threadName())), 0)
+        .expectSubscription()
+        .expectNoEvent(Duration.ofMillis(100))
+        .then(() -> assertThat(loader.gatherMeter().completed()).isZero())
         .thenRequest(2)
         .consumeNextWith(b -> b.close())
         .consumeNextWith(b -> b.close())
-        .thenAwait(Duration.ofMillis(100))
+        .expectNoEvent(Duration.ofMillis(100))
+        .then(() -> assertThat(loader.gatherMeter().completed()).isEqualTo(2))
         .thenCancel()
         .verify(TIMEOUT);
-    assertReleased("cancel with batches ahead", parent, 0, loader.bufferPool());
+    assertThat(thread.get()).startsWith("memflux-convert");
+    assertReleased("conversion thread", parent, 0, loader.bufferPool());
   }
 
-  @Test
-  void upstreamErrorReleasesEveryBatchTheStageHolds() {
-    Loader loader = loader(10);
-    Flux<dev.memflux.core.Batch> failing =
-        loader.batches().take(3).concatWith(Flux.error(new IllegalStateException("disk gone")));
-    StepVerifier.create(failing.transform(Tensors.builder(parent).build()))
-        .thenConsumeWhile(b -> true, b -> b.close())
-        .expectErrorMessage("disk gone")
-        .verify(TIMEOUT);
-    assertReleased("upstream error", parent, 0, loader.bufferPool());
+  private static String threadName() {
+    return Thread.currentThread().getName();
   }
 
   @Test
@@ -203,6 +201,26 @@ class TensorsTest {
                     .hasMessageContaining("field 2 requested but the batches have 2 fields"))
         .verify(TIMEOUT);
     assertReleased("missing field", parent, 0, loader.bufferPool());
+  }
+
+  @Test
+  void theBuilderIsImmutableAndDefaultsToTheTrainingOptionsLookahead() {
+    Tensors.Builder base = Tensors.builder(parent);
+    Tensors.Builder labelsOnly = base.data().labels(1);
+    assertThat(labelsOnly).isNotSameAs(base);
+    assertThat(TrainingOptions.builder().build().batchesAhead())
+        .isEqualTo(Tensors.DEFAULT_BATCHES_AHEAD);
+    // base still converts field 0 into data
+    StepVerifier.create(loader(50).batches().transform(base.build()))
+        .assertNext(
+            b -> {
+              try (b) {
+                assertThat(b.getData()).hasSize(1);
+              }
+            })
+        .thenConsumeWhile(b -> true, b -> b.close())
+        .expectComplete()
+        .verify(TIMEOUT);
   }
 
   @Test

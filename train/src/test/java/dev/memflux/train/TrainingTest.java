@@ -95,6 +95,62 @@ class TrainingTest {
     }
   }
 
+  /**
+   * The training thread is the only source of demand, and every stage before it reads only inside
+   * it: at each step, the batches gathered never exceed those taken plus {@code batchesAhead}.
+   */
+  @Test
+  void theTrainersLookAheadIsTheOnlyDemandOnTheBatches() {
+    int ahead = 3;
+    Loader loader =
+        Loader.builder(data.x, data.y).batchSize(8).prefetch(4).gatherThreads(2).build();
+    AtomicInteger taken = new AtomicInteger();
+    AtomicInteger worst = new AtomicInteger(Integer.MIN_VALUE);
+    TrainingListenerAdapter watch =
+        new TrainingListenerAdapter() {
+          @Override
+          public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+            long aheadNow = loader.gatherMeter().completed() - taken.incrementAndGet();
+            worst.accumulateAndGet((int) aheadNow, Math::max);
+          }
+        };
+    try (Trainer trainer = Models.trainer(model, watch)) {
+      TrainingOptions options = TrainingOptions.builder().batchesAhead(ahead).build();
+      Training.fit(trainer, loader.batches(), options).block(TIMEOUT);
+    }
+    assertThat(taken).hasValue((int) loader.batchesPerEpoch());
+    assertThat(worst.get()).as("batches gathered beyond those taken").isBetween(0, ahead);
+  }
+
+  /**
+   * The wait for the first batch is the pipeline's start-up, reported apart; every later batch's
+   * wait goes to the trainer's metrics and into the epochs' data wait.
+   */
+  @Test
+  void theFirstBatchIsReportedApartAndEveryOtherWaitReachesTheTrainersMetrics() {
+    Loader loader = loader(2);
+    try (Trainer trainer = Models.trainer(model)) {
+      ai.djl.metric.Metrics metrics = new ai.djl.metric.Metrics();
+      trainer.setMetrics(metrics);
+      TrainingReport report =
+          Training.fit(trainer, loader.batches(), TrainingOptions.builder().build()).block(TIMEOUT);
+      assertThat(report.firstBatchSeconds()).isPositive();
+      assertThat(report.summary()).contains("first batch after");
+      assertThat(metrics.getMetric(Training.FIRST_BATCH_METRIC)).hasSize(1);
+      assertThat(metrics.getMetric(Training.DATA_WAIT_METRIC))
+          .hasSize((int) (2 * loader.batchesPerEpoch() - 1));
+      double waited =
+          metrics.getMetric(Training.DATA_WAIT_METRIC).stream()
+              .mapToDouble(m -> m.getValue().doubleValue())
+              .sum();
+      double reported =
+          report.epochs().stream().mapToDouble(EpochReport::dataWaitSeconds).sum() * 1e9;
+      // the same waits, up to the time between reading the clock for one and for the other
+      assertThat(waited)
+          .isCloseTo(reported, org.assertj.core.data.Offset.offset(1e6 + 0.05 * reported));
+    }
+  }
+
   @Test
   void errorInStepEndsWithTheCauseAndReleasesEverything() {
     Loader loader = loader(2);

@@ -11,7 +11,7 @@ import ai.djl.translate.Batchifier;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
-import dev.memflux.samples.TorchThreads;
+import dev.memflux.train.CpuTraining;
 import dev.memflux.train.EpochReport;
 import dev.memflux.train.NpyDataset;
 import dev.memflux.train.Tensors;
@@ -41,10 +41,10 @@ import reactor.core.scheduler.Schedulers;
  * training thread, as it is used. Only training is timed: for memflux the report's training time
  * (from asking for each batch to finishing its step), for the preloaded loop the loop, for DJL its
  * {@code fit}. Data wait is the share of that time the training thread waited for a batch. PyTorch
- * gets one thread ({@link TorchThreads}), as in {@code memflux train}, and the command line fixes
- * glibc's malloc thresholds first ({@link dev.memflux.samples.NativeHeap}): otherwise whether a
- * training thread's freed tensors are faulted back in every step depends on its malloc arena, and
- * the CNN's rate on it by up to 40%.
+ * gets half the processors (one on two cores) and glibc's malloc thresholds are fixed ({@link
+ * CpuTraining}), as in {@code memflux train}: otherwise whether a training thread's freed tensors
+ * are faulted back in every step depends on its malloc arena, and the CNN's rate on it by up to
+ * 40%.
  */
 final class TrainingBench {
 
@@ -67,7 +67,7 @@ final class TrainingBench {
    */
   List<Result> run() throws Exception {
     // Before anything loads DJL's engine, which reads these once; no other section uses DJL.
-    TorchThreads.limitUnlessSet();
+    CpuTraining.tune();
     Scheduler thread = Schedulers.newBoundedElastic(1, 1, "memflux-bench-train");
     try {
       return Mono.fromCallable(this::measureAll).subscribeOn(thread).block();

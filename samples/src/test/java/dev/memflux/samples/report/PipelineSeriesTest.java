@@ -48,7 +48,8 @@ class PipelineSeriesTest {
             new FlightSample(1.0, new long[] {3, 0}),
             new FlightSample(1.5, new long[] {1, 4})),
         "compute-bound: data wait 0.1%",
-        3.0);
+        3.0,
+        0.1);
   }
 
   private static EpochReport epoch(long n) {

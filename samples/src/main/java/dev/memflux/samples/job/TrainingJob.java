@@ -1,4 +1,4 @@
-package dev.memflux.samples;
+package dev.memflux.samples.job;
 
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -16,13 +16,10 @@ import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
 import dev.memflux.samples.data.DataSource;
-import dev.memflux.samples.job.ChannelStats;
-import dev.memflux.samples.job.Classifiers;
-import dev.memflux.samples.job.TrainInputs;
-import dev.memflux.samples.job.TrainSettings;
 import dev.memflux.samples.report.TimelineRecorder;
 import dev.memflux.samples.report.TrainOutcome;
 import dev.memflux.train.Checkpoint;
+import dev.memflux.train.CpuTraining;
 import dev.memflux.train.ProgressListener;
 import dev.memflux.train.Training;
 import dev.memflux.train.TrainingOptions;
@@ -45,7 +42,7 @@ import reactor.core.Exceptions;
  *     TrainingJob.run(settings, DataSource.defaults().resolve("auto"), out, System.err::println);
  * }</pre>
  */
-final class TrainingJob {
+public final class TrainingJob {
 
   /** Random-crop padding, in pixels: shifts of up to 1 pixel; garments are centred. */
   static final int CROP_PADDING = 1;
@@ -71,7 +68,7 @@ final class TrainingJob {
    *     or no checkpoint to resume is intact or fits the model
    * @throws IllegalArgumentException when the settings do not fit the data or the checkpoint
    */
-  static TrainOutcome run(
+  public static TrainOutcome run(
       TrainSettings settings, DataSource.Dataset data, PrintWriter out, Consumer<String> warnings)
       throws IOException {
     try (NpyArray x = NpyArray.open(data.trainX());
@@ -101,7 +98,7 @@ final class TrainingJob {
               .toFloat(1 / 255f)
               .normalize(stats.mean(), stats.std())
               .parallelism(settings.workers());
-      TorchThreads.limitUnlessSet();
+      CpuTraining.tune();
       // Parameter initialisation and dropout draw from the engine's generator.
       Engine.getInstance().setRandomSeed(Long.hashCode(settings.seed()));
       try (Model model = Model.newInstance(settings.model())) {

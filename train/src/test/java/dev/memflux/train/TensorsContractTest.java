@@ -1,0 +1,67 @@
+package dev.memflux.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import dev.memflux.core.Batch;
+import dev.memflux.core.BatchStageContract;
+import dev.memflux.core.NpyArray;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+
+/**
+ * The tensor stage passes the stage contract, converting on the delivering thread (the CPU path)
+ * and on a conversion thread of its own (the path of other devices).
+ */
+class TensorsContractTest extends BatchStageContract {
+
+  private final SplittableRandom random = new SplittableRandom(0x7E5_C0DEL);
+  private NDManager parent;
+
+  @BeforeEach
+  void openManager() {
+    parent = NDManager.newBaseManager();
+  }
+
+  @AfterEach
+  void closeManager() {
+    parent.close();
+  }
+
+  @Override
+  protected NpyArray[] openFields(Path dir) throws IOException {
+    SyntheticData data = SyntheticData.create(dir, 120, Models.FEATURES, Models.CLASSES, 1);
+    return new NpyArray[] {data.x, data.y};
+  }
+
+  @Override
+  protected StageUnderTest newStage() {
+    Tensors.Builder builder = Tensors.builder(parent).batchesAhead(1 + random.nextInt(4));
+    Tensors tensors = random.nextBoolean() ? builder.build() : builder.devicePath().build();
+    return new StageUnderTest() {
+      @Override
+      public Publisher<?> apply(Flux<Batch> batches) {
+        return batches.transform(tensors);
+      }
+
+      @Override
+      public void assertReleased(String what) {
+        Eventually.within(
+            Duration.ofSeconds(30),
+            () -> assertThat(parent.getManagedArrays()).as("%s: live NDArrays", what).isEmpty());
+      }
+
+      // A DJL batch lost by Reactor stays referenced by the parent manager: nothing reclaims it.
+      @Override
+      public boolean lostOutputsAreReclaimed() {
+        return false;
+      }
+    };
+  }
+}
