@@ -1,6 +1,5 @@
 package dev.memflux.core;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,15 +11,22 @@ import reactor.core.publisher.FluxSink;
 /**
  * One subscription's gathering. Up to {@code gatherThreads} workers run on the gather scheduler;
  * each takes the next batch of the plan only while downstream has requested it and fewer than
- * {@code prefetch} gathered batches wait for delivery, gathers it, and keeps going while allowed,
- * so a steady stream costs no thread hand-off per batch. Batches are delivered in plan order
- * however the gathers finish, always on a gather thread. Every batch made here is either delivered
- * or closed here, on completion, error and cancel alike.
+ * {@code prefetch} batches are gathered or being gathered ahead of delivery, hands it to the {@link
+ * BatchGatherer}, and keeps going while allowed, so a steady stream costs no thread hand-off per
+ * batch. A mapped gather finishes before the worker goes on; a reading one only queues its reads,
+ * so all the batches allowed are read at once. Batches are delivered in plan order however the
+ * gathers finish, always on a gather thread. Every batch made here is either delivered or closed
+ * here, on completion, error and cancel alike.
+ *
+ * <p>Hand-written rather than {@code flatMapSequential}: reactor-core 3.8's drops elements on
+ * cancel without its discard hook (reactor/reactor-core#4379), and a request must never gather on
+ * the requesting thread.
  */
 final class GatherRun {
 
   private final Loader loader;
   private final BatchPlanner planner;
+  private final BatchGatherer gatherer;
   private final GatherThreads threads;
   private FluxSink<Batch> sink;
   private final int maxWorkers;
@@ -39,9 +45,10 @@ final class GatherRun {
   private boolean terminated;
   private Throwable error;
 
-  GatherRun(Loader loader, BatchPlanner planner, GatherThreads threads) {
+  GatherRun(Loader loader, BatchPlanner planner, BatchGatherer gatherer, GatherThreads threads) {
     this.loader = loader;
     this.planner = planner;
+    this.gatherer = gatherer;
     this.threads = threads;
     this.maxWorkers = loader.gatherThreads();
   }
@@ -71,7 +78,7 @@ final class GatherRun {
 
   /**
    * Whether one more batch may be gathered now: it has been requested, and fewer than {@code
-   * prefetch} gathered batches wait for delivery. Call holding the lock.
+   * prefetch} batches are gathered or being gathered ahead of delivery. Call holding the lock.
    */
   private boolean mayIssue() {
     return !cancelled
@@ -95,11 +102,9 @@ final class GatherRun {
     }
   }
 
-  /** A worker: gathers batch after batch while demand and prefetch allow. */
+  /** A worker: starts gathering batch after batch while demand and prefetch allow. */
   private void work() {
     BatchPlanner.Planned plan = null;
-    // A gathered batch not yet handed to the delivery queue: closed here if anything throws.
-    Batch pending = null;
     try {
       while (true) {
         long slot;
@@ -122,25 +127,10 @@ final class GatherRun {
           plan = planner.next();
         }
         long start = System.nanoTime();
-        pending = loader.gather(plan);
-        loader.gatherMeter().recordSince(start);
-        synchronized (lock) {
-          if (!cancelled && error == null) {
-            ready.put(slot, pending);
-            pending = null;
-          }
-        }
-        if (pending != null) {
-          pending.close();
-          pending = null;
-        }
-        drain();
+        BatchPlanner.Planned planned = plan;
+        gatherer.gather(plan, (batch, failure) -> finished(slot, planned, start, batch, failure));
       }
     } catch (Throwable t) {
-      // A mapped-read fault can surface just after the read, with the batch still ours.
-      if (pending != null) {
-        pending.close();
-      }
       // Catch everything: a worker that died silently would leave the subscriber waiting forever.
       record(t, plan == null ? "" : "batch " + plan.sequence() + " of epoch " + plan.epoch());
     } finally {
@@ -149,6 +139,27 @@ final class GatherRun {
       }
       drain();
     }
+  }
+
+  /** A batch is gathered (or failed): queue it for delivery in order, or close it. */
+  private void finished(
+      long slot, BatchPlanner.Planned plan, long start, Batch batch, Throwable failure) {
+    if (failure != null) {
+      record(failure, "batch " + plan.sequence() + " of epoch " + plan.epoch());
+    } else {
+      loader.gatherMeter().recordSince(start);
+      boolean kept = false;
+      synchronized (lock) {
+        if (!cancelled && error == null) {
+          ready.put(slot, batch);
+          kept = true;
+        }
+      }
+      if (!kept) {
+        batch.close();
+      }
+    }
+    drain();
   }
 
   private void fail(Throwable t) {
@@ -233,36 +244,5 @@ final class GatherRun {
       }
       sink.next(next);
     }
-  }
-
-  /** Fills the pooled buffers of one batch; runs on a gather thread. */
-  static Batch gatherInto(
-      BatchPlanner.Planned p, NpyArray[] fields, BufferPool pool, int batchSize) {
-    int n = p.indices().length;
-    PooledBuffer[] buffers = new PooledBuffer[fields.length];
-    long[][] shapes = new long[fields.length][];
-    DType[] types = new DType[fields.length];
-    try {
-      for (int f = 0; f < fields.length; f++) {
-        NpyArray a = fields[f];
-        buffers[f] = pool.acquire(Math.toIntExact(a.rowBytes() * batchSize));
-        ByteBuffer dst = buffers[f].buffer();
-        a.gather(p.indices(), 0, n, dst);
-        long[] rowShape = a.rowShape();
-        long[] shape = new long[rowShape.length + 1];
-        shape[0] = n;
-        System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
-        shapes[f] = shape;
-        types[f] = a.dtype().toNativeOrder();
-      }
-    } catch (RuntimeException | Error e) {
-      for (PooledBuffer b : buffers) {
-        if (b != null) {
-          b.close();
-        }
-      }
-      throw e;
-    }
-    return new Batch(p.epoch(), p.sequence(), p.indices(), p.after(), buffers, shapes, types);
   }
 }

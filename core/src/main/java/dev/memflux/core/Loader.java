@@ -1,5 +1,6 @@
 package dev.memflux.core;
 
+import java.io.IOException;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
@@ -37,12 +38,15 @@ import reactor.core.scheduler.Schedulers;
 public final class Loader {
 
   private final Builder settings;
+  private final IoSettings io;
   private final LoaderState start;
   private final BufferPool pool;
   private final StageMeter gatherMeter;
 
-  private Loader(Builder settings, LoaderState start, BufferPool pool, StageMeter gatherMeter) {
+  private Loader(
+      Builder settings, IoSettings io, LoaderState start, BufferPool pool, StageMeter gatherMeter) {
     this.settings = settings;
+    this.io = io;
     this.start = start;
     this.pool = pool;
     this.gatherMeter = gatherMeter;
@@ -58,8 +62,10 @@ public final class Loader {
 
   /**
    * The batches, from this loader's start state to the last epoch. Cold: each subscription starts
-   * afresh from the same state and gets its own gather threads, released when it ends (unless the
-   * builder was given a gather scheduler, which stays the caller's).
+   * afresh from the same state and gets its own gather threads (and, unless every field is {@link
+   * IoMode#MAPPED}, its own {@code memflux-io} threads and file descriptors), released when it ends
+   * (a gather scheduler given to the builder stays the caller's). A file that cannot be opened for
+   * reading ends the Flux with its {@link IOException}.
    */
   public Flux<Batch> batches() {
     return Flux.defer(
@@ -77,11 +83,24 @@ public final class Loader {
                           threadCount, Integer.MAX_VALUE, "memflux-gather", 60, true)
                       : settings.gatherScheduler,
                   own);
+          BatchGatherer gatherer;
+          try {
+            gatherer =
+                io.choice().allMapped()
+                    ? new MappedGatherer(settings.fields, pool, settings.batchSize)
+                    : ReadingGatherer.open(settings.fields, io, pool, settings.batchSize, threads);
+          } catch (IOException | RuntimeException e) {
+            threads.release();
+            return Flux.error(e);
+          }
           OrdersAhead ahead =
               shuffleAhead ? new OrdersAhead(this::order, settings.epochs, threads) : null;
           GatherRun run =
               new GatherRun(
-                  this, planner(start, ahead == null ? this::order : ahead::order), threads);
+                  this,
+                  planner(start, ahead == null ? this::order : ahead::order),
+                  gatherer,
+                  threads);
           return Flux.<Batch>create(run::start, FluxSink.OverflowStrategy.BUFFER)
               // A batch emitted into the sink's queue as a cancel lands is dropped by Reactor;
               // close it here, whether or not the subscriber installed a discard hook.
@@ -92,6 +111,7 @@ public final class Loader {
                     if (ahead != null) {
                       ahead.close();
                     }
+                    gatherer.close();
                     threads.release();
                   });
         });
@@ -109,7 +129,7 @@ public final class Loader {
   public Loader resumeFrom(LoaderState state) {
     Objects.requireNonNull(state, "state");
     planner(state, this::order); // validates the state now rather than at subscription
-    return new Loader(settings, state, pool, gatherMeter);
+    return new Loader(settings, io, state, pool, gatherMeter);
   }
 
   private long rows() {
@@ -131,7 +151,20 @@ public final class Loader {
     return pool;
   }
 
-  /** Gather work: batches gathered and busy time of the gather threads. */
+  /**
+   * How each field is read ({@link IoMode}), and why: what {@link Builder#io} asked for, resolved
+   * at {@link Builder#build()} (for {@link IoMode#AUTO}, from the data's size against the memory
+   * the process may use). Worth printing at the start of a run.
+   */
+  public IoChoice io() {
+    return io.choice();
+  }
+
+  /**
+   * Gather work: batches gathered and busy time of the gather threads. When fields are read from
+   * their files (see {@link #io()}), a batch counts as busy from its first read queued to its last
+   * finished, and the meter's workers are the {@code prefetch} batches read at once.
+   */
   public StageMeter gatherMeter() {
     return gatherMeter;
   }
@@ -154,6 +187,11 @@ public final class Loader {
   /** Threads gathering batches at once. */
   public int gatherThreads() {
     return settings.gatherThreads;
+  }
+
+  /** Reads in flight at once when fields are read from their files (see {@link #io()}). */
+  public int ioDepth() {
+    return io.depth();
   }
 
   /** Samples this rank reads in a full epoch. */
@@ -184,10 +222,6 @@ public final class Loader {
     return t;
   }
 
-  Batch gather(BatchPlanner.Planned p) {
-    return GatherRun.gatherInto(p, settings.fields, pool, settings.batchSize);
-  }
-
   /**
    * Settings for a {@link Loader}; immutable: each option returns a new builder, so a builder can
    * be shared and varied. {@link #build()} checks the settings.
@@ -204,6 +238,11 @@ public final class Loader {
     private int gatherThreads = 1;
     private Scheduler gatherScheduler;
     private BufferPool pool;
+    private IoMode ioMode = IoMode.AUTO;
+    private int ioDepth = 32;
+    private long ioBudget = 128L << 20;
+    private MemoryProbe memoryProbe = MemoryProbe.system();
+    private IoPolicy.DirectSupport directSupport = FileReader::directAlignment;
 
     private Builder(NpyArray[] fields) {
       Objects.requireNonNull(fields, "fields");
@@ -228,6 +267,11 @@ public final class Loader {
       b.gatherThreads = gatherThreads;
       b.gatherScheduler = gatherScheduler;
       b.pool = pool;
+      b.ioMode = ioMode;
+      b.ioDepth = ioDepth;
+      b.ioBudget = ioBudget;
+      b.memoryProbe = memoryProbe;
+      b.directSupport = directSupport;
       return b;
     }
 
@@ -296,6 +340,43 @@ public final class Loader {
     }
 
     /**
+     * How to read the fields (default {@link IoMode#AUTO}: mapped while the data fits in the memory
+     * the process may use, {@code O_DIRECT} reads many at a time when it does not). {@link
+     * Loader#io()} reports what was chosen and why. Every mode delivers the same bytes in the same
+     * order.
+     */
+    public Builder io(IoMode mode) {
+      return with(b -> b.ioMode = Objects.requireNonNull(mode, "mode"));
+    }
+
+    /**
+     * Reads in flight at once when fields are read from their files (default 32, the queue depth an
+     * SSD needs for its random-read rate): the number of {@code memflux-io} threads.
+     */
+    public Builder ioDepth(int depth) {
+      return with(b -> b.ioDepth = depth);
+    }
+
+    /**
+     * Memory for reads in flight beyond the batches' own buffers, when fields are read from their
+     * files (default 128 MiB): up to {@link #ioDepth} read buffers of at most 1 MiB, and for {@link
+     * Shuffle#blocks} the cache of whole blocks (a window of blocks is read whole when twice its
+     * size fits in what remains; otherwise its rows are read one by one).
+     */
+    public Builder ioBudget(long bytes) {
+      return with(b -> b.ioBudget = bytes);
+    }
+
+    /** Tests decide {@link IoMode#AUTO} on a made-up machine. */
+    Builder memoryProbe(MemoryProbe probe, IoPolicy.DirectSupport direct) {
+      return with(
+          b -> {
+            b.memoryProbe = probe;
+            b.directSupport = direct;
+          });
+    }
+
+    /**
      * Checks the settings and makes the loader.
      *
      * @throws IllegalArgumentException naming the first bad option and its value
@@ -328,6 +409,8 @@ public final class Loader {
       require(epochs >= 1, "epochs", epochs, ">= 1");
       require(worldSize >= 1, "shard worldSize", worldSize, ">= 1");
       require(rank >= 0 && rank < worldSize, "shard rank", rank, "in [0, " + worldSize + ")");
+      require(ioDepth >= 1 && ioDepth <= 1024, "ioDepth", ioDepth, "in [1, 1024]");
+      require(ioBudget >= 0, "ioBudget", ioBudget, ">= 0");
       for (NpyArray f : fields) {
         if (f.rowBytes() * batchSize > Integer.MAX_VALUE) {
           throw new IllegalArgumentException(
@@ -342,11 +425,15 @@ public final class Loader {
       }
       LoaderState start =
           LoaderState.epochStart(0, fields[0].rows(), shuffle.toString(), worldSize);
+      IoSettings io =
+          IoSettings.resolve(
+              fields, shuffle, ioMode, ioDepth, ioBudget, memoryProbe, directSupport);
       return new Loader(
           this,
+          io,
           start,
           pool != null ? pool : new BufferPool(Math.max(16, prefetch * 2)),
-          new StageMeter("gather", gatherThreads));
+          new StageMeter("gather", io.choice().allMapped() ? gatherThreads : prefetch));
     }
 
     private static void require(boolean ok, String option, long value, String rule) {
