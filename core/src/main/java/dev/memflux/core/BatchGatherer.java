@@ -10,11 +10,17 @@ import java.util.function.BiConsumer;
 interface BatchGatherer extends AutoCloseable {
 
   /**
-   * Gathers the rows of {@code plan} and calls {@code done} exactly once, on a gather thread (on
-   * the calling one before returning, or on another later), with the batch or with the failure.
-   * Never throws. The receiver owns the batch.
+   * Gathers the rows of {@code plan} and calls {@code done} exactly once with the batch or with the
+   * failure: before returning, on the calling gather thread, when {@link #completesInline()}; else
+   * possibly later, on any thread. Never throws. The receiver owns the batch.
    */
   void gather(BatchPlanner.Planned plan, BiConsumer<Batch, Throwable> done);
+
+  /**
+   * Whether {@code done} always runs on the calling gather thread before {@link #gather} returns,
+   * so the batch can be delivered right there; otherwise delivery is scheduled on a gather thread.
+   */
+  boolean completesInline();
 
   /**
    * Ends the subscription: work not started is skipped, and resources are released once the reads

@@ -141,7 +141,12 @@ final class GatherRun {
     }
   }
 
-  /** A batch is gathered (or failed): queue it for delivery in order, or close it. */
+  /**
+   * A batch is gathered (or failed): queue it for delivery in order, or close it when the run is
+   * over. Runs on the gather thread for an inline gatherer, else on any thread: delivery then goes
+   * to a gather thread, through a drain that owns nothing, so a scheduler disposed with it queued
+   * loses no batch (cancel closes what is queued).
+   */
   private void finished(
       long slot, BatchPlanner.Planned plan, long start, Batch batch, Throwable failure) {
     if (failure != null) {
@@ -159,7 +164,11 @@ final class GatherRun {
         batch.close();
       }
     }
-    drain();
+    if (gatherer.completesInline()) {
+      drain();
+    } else {
+      schedule(this::drain);
+    }
   }
 
   private void fail(Throwable t) {

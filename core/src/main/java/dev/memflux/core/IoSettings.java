@@ -1,30 +1,47 @@
 package dev.memflux.core;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A loader's read settings once resolved at {@link Loader.Builder#build()}: the mode of each field
- * ({@link IoPolicy}), the I/O threads, and how the I/O budget is spent. Reads in flight never hold
- * more than the budget beyond the batches' own buffers: each I/O thread at most one read buffer of
- * {@link #MAX_READ} (plus alignment), and the rest is the blocks cache of {@link Shuffle#blocks},
- * shared among the fields read from their files in proportion to their row sizes.
+ * ({@link IoPolicy}), the I/O threads, and the memory reads may hold beyond the batches' own
+ * buffers: each I/O thread at most one read buffer of {@link #readBytes} (1 MiB, less when the
+ * JVM's direct memory is small), and the blocks cache of {@link Shuffle#blocks} within the I/O
+ * budget, shared among the fields read from their files in proportion to their row sizes.
  */
 final class IoSettings {
 
   /** The largest single read: enough for the device's sequential bandwidth, small to buffer. */
   static final int MAX_READ = 1 << 20;
 
+  /** The smallest of the large reads, when direct memory is scarce. */
+  static final int MIN_READ = 64 << 10;
+
+  /** The default I/O budget, at most: room for two windows of 4 MiB blocks. */
+  static final long DEFAULT_BUDGET = 128L << 20;
+
+  private static volatile long directLimit;
+
   private final IoChoice choice;
   private final int depth;
+  private final int readBytes;
   private final int[] alignments;
   private final long[] blockRows;
   private final long[] blockBudgets;
 
   private IoSettings(
-      IoChoice choice, int depth, int[] alignments, long[] blockRows, long[] blockBudgets) {
+      IoChoice choice,
+      int depth,
+      int readBytes,
+      int[] alignments,
+      long[] blockRows,
+      long[] blockBudgets) {
     this.choice = choice;
     this.depth = depth;
+    this.readBytes = readBytes;
     this.alignments = alignments;
     this.blockRows = blockRows;
     this.blockBudgets = blockBudgets;
@@ -35,7 +52,7 @@ final class IoSettings {
    *
    * @param mode what the builder asked for
    * @param depth I/O threads, each one read in flight
-   * @param budget bytes of read buffers and blocks cache
+   * @param budget bytes the blocks cache may hold; negative for the default
    */
   static IoSettings resolve(
       NpyArray[] fields,
@@ -54,17 +71,22 @@ final class IoSettings {
     int n = fields.length;
     long[] blockRows = new long[n];
     long[] blockBudgets = new long[n];
-    long readBuffers = 0;
     long fileRowBytes = 0;
     for (int f = 0; f < n; f++) {
       if (choice.modes().get(f) != IoMode.MAPPED) {
-        readBuffers = Math.max(readBuffers, (long) depth * largeBytes(decision.alignments()[f]));
         fileRowBytes += fields[f].rowBytes();
       }
     }
+    // Read buffers and the cache are direct memory, which the JVM caps (by default at the heap's
+    // maximum): the defaults stay well inside it, next to the batches' own buffers.
+    long limit = directMemoryLimit();
+    int readBytes = MAX_READ;
+    while (readBytes > MIN_READ && (long) depth * readBytes > limit / 8) {
+      readBytes /= 2;
+    }
+    long cache = budget >= 0 ? budget : Math.min(DEFAULT_BUDGET, limit / 4);
     String note = "";
     if (shuffle.blockRows() > 0 && fileRowBytes > 0) {
-      long cache = Math.max(0, budget - readBuffers);
       for (int f = 0; f < n; f++) {
         if (choice.modes().get(f) == IoMode.MAPPED) {
           continue;
@@ -76,27 +98,46 @@ final class IoSettings {
           blockBudgets[f] = share;
         } else {
           note +=
-              "; a window of "
-                  + shuffle.windowBlocks()
-                  + " blocks of "
+              "; Shuffle.blocks reads "
                   + fields[f].path().getFileName()
-                  + " ("
+                  + " row by row: twice its "
                   + IoPolicy.size(window)
-                  + ") needs twice that of its "
+                  + " window of "
+                  + shuffle.windowBlocks()
+                  + " blocks exceeds its "
                   + IoPolicy.size(share)
-                  + " share of the I/O budget to be read whole, so its rows are read one by one";
+                  + " share of the I/O budget (ioBudget)";
         }
       }
     }
     if (!note.isEmpty()) {
       choice = new IoChoice(choice.modes(), choice.reason() + note);
     }
-    return new IoSettings(choice, depth, decision.alignments(), blockRows, blockBudgets);
+    return new IoSettings(choice, depth, readBytes, decision.alignments(), blockRows, blockBudgets);
   }
 
-  /** Bytes of one large read buffer for reads aligned to {@code alignment}. */
-  private static int largeBytes(int alignment) {
-    return MAX_READ + (alignment > 1 ? 2 * alignment : 0);
+  /**
+   * The JVM's cap on direct memory: {@code -XX:MaxDirectMemorySize}, by default the heap's maximum.
+   * Read once, through the HotSpot diagnostic bean where there is one.
+   */
+  static long directMemoryLimit() {
+    long limit = directLimit;
+    if (limit == 0) {
+      limit = Runtime.getRuntime().maxMemory();
+      try {
+        String set =
+            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                .getVMOption("MaxDirectMemorySize")
+                .getValue();
+        if (Long.parseLong(set) > 0) {
+          limit = Long.parseLong(set);
+        }
+      } catch (RuntimeException | LinkageError notHotSpot) {
+        // another JVM: the heap's maximum is the usual default
+      }
+      directLimit = limit;
+    }
+    return limit;
   }
 
   IoChoice choice() {
@@ -110,7 +151,8 @@ final class IoSettings {
 
   /** Fresh read buffers for field {@code f}, for one subscription. */
   ReadBuffers buffers(int f) {
-    return new ReadBuffers(alignments[f], largeBytes(alignments[f]), depth);
+    int a = alignments[f];
+    return new ReadBuffers(a, readBytes + (a > 1 ? 2 * a : 0), depth);
   }
 
   /** Rows of a block field {@code f} reads whole through the blocks cache; 0 to read rows. */

@@ -88,7 +88,7 @@ public final class Loader {
             gatherer =
                 io.choice().allMapped()
                     ? new MappedGatherer(settings.fields, pool, settings.batchSize)
-                    : ReadingGatherer.open(settings.fields, io, pool, settings.batchSize, threads);
+                    : ReadingGatherer.open(settings.fields, io, pool, settings.batchSize);
           } catch (IOException | RuntimeException e) {
             threads.release();
             return Flux.error(e);
@@ -240,7 +240,7 @@ public final class Loader {
     private BufferPool pool;
     private IoMode ioMode = IoMode.AUTO;
     private int ioDepth = 32;
-    private long ioBudget = 128L << 20;
+    private Long ioBudget; // null: the default, which depends on the JVM
     private MemoryProbe memoryProbe = MemoryProbe.system();
     private IoPolicy.DirectSupport directSupport = FileReader::directAlignment;
 
@@ -410,7 +410,9 @@ public final class Loader {
       require(worldSize >= 1, "shard worldSize", worldSize, ">= 1");
       require(rank >= 0 && rank < worldSize, "shard rank", rank, "in [0, " + worldSize + ")");
       require(ioDepth >= 1 && ioDepth <= 1024, "ioDepth", ioDepth, "in [1, 1024]");
-      require(ioBudget >= 0, "ioBudget", ioBudget, ">= 0");
+      if (ioBudget != null) {
+        require(ioBudget >= 0, "ioBudget", ioBudget, ">= 0");
+      }
       for (NpyArray f : fields) {
         if (f.rowBytes() * batchSize > Integer.MAX_VALUE) {
           throw new IllegalArgumentException(
@@ -427,7 +429,13 @@ public final class Loader {
           LoaderState.epochStart(0, fields[0].rows(), shuffle.toString(), worldSize);
       IoSettings io =
           IoSettings.resolve(
-              fields, shuffle, ioMode, ioDepth, ioBudget, memoryProbe, directSupport);
+              fields,
+              shuffle,
+              ioMode,
+              ioDepth,
+              ioBudget == null ? -1 : ioBudget,
+              memoryProbe,
+              directSupport);
       return new Loader(
           this,
           io,

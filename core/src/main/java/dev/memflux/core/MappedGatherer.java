@@ -45,5 +45,10 @@ final class MappedGatherer implements BatchGatherer {
   }
 
   @Override
+  public boolean completesInline() {
+    return true;
+  }
+
+  @Override
   public void close() {}
 }

@@ -1,36 +1,28 @@
 package dev.memflux.core;
 
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
 /**
  * One batch whose reads are in flight: counts them down and, when the last has finished, hands the
- * batch (or the first failure, its buffers then closed) to the gather thread. The buffers are
- * closed or handed over only after every read into them has finished, never while one may still
- * write there.
+ * batch (or the first failure, its buffers then closed) to {@code done}, on the thread of that last
+ * read. The buffers are closed or handed over only after every read into them has finished, never
+ * while one may still write there.
  */
 final class PendingBatch {
 
   private final BatchPlanner.Planned plan;
   private final BatchBuffers buffers;
-  private final Executor completions;
   private final BiConsumer<Batch, Throwable> done;
   // One for the issuing thread, held until every read is queued, so the count cannot reach zero
   // while reads are still being added.
   private final AtomicInteger outstanding = new AtomicInteger(1);
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-  PendingBatch(
-      BatchPlanner.Planned plan,
-      BatchBuffers buffers,
-      Executor completions,
-      BiConsumer<Batch, Throwable> done) {
+  PendingBatch(BatchPlanner.Planned plan, BatchBuffers buffers, BiConsumer<Batch, Throwable> done) {
     this.plan = plan;
     this.buffers = buffers;
-    this.completions = completions;
     this.done = done;
   }
 
@@ -61,22 +53,11 @@ final class PendingBatch {
 
   private void complete() {
     Throwable error = failure.get();
-    Batch batch = null;
     if (error != null) {
       buffers.close();
+      done.accept(null, error);
     } else {
-      batch = buffers.toBatch(plan);
-    }
-    Batch result = batch;
-    try {
-      completions.execute(() -> done.accept(result, error));
-    } catch (RejectedExecutionException refused) {
-      // The gather threads are gone (the subscription ended) or refuse work: the batch cannot be
-      // delivered, and the run must hear why here, or it would wait for this slot forever.
-      if (result != null) {
-        result.close();
-      }
-      done.accept(null, refused);
+      done.accept(buffers.toBatch(plan), null);
     }
   }
 }

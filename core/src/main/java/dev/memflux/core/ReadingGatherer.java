@@ -2,7 +2,6 @@ package dev.memflux.core;
 
 import java.io.IOException;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -27,7 +26,6 @@ final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
   private final BufferPool pool;
   private final int batchSize;
   private final IoThreads io;
-  private final Executor completions;
 
   /** Every read runs inside it; closing it closes the readers once the last read has finished. */
   private final AccessGuard session;
@@ -38,15 +36,13 @@ final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
       FieldReads[] reads,
       BufferPool pool,
       int batchSize,
-      IoThreads io,
-      Executor completions) {
+      IoThreads io) {
     this.fields = fields;
     this.readers = readers;
     this.reads = reads;
     this.pool = pool;
     this.batchSize = batchSize;
     this.io = io;
-    this.completions = completions;
     this.session = new AccessGuard("the loader's subscription", this::closeReaders);
   }
 
@@ -54,17 +50,14 @@ final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
    * Opens a reader for every field not {@link IoMode#MAPPED} and starts the I/O threads.
    *
    * @param settings the loader's read settings, resolved per field
-   * @param completions the gather threads, where finished batches are handed over
    * @throws IOException when a file cannot be opened (nothing is left open then)
    */
   static ReadingGatherer open(
-      NpyArray[] fields, IoSettings settings, BufferPool pool, int batchSize, Executor completions)
-      throws IOException {
+      NpyArray[] fields, IoSettings settings, BufferPool pool, int batchSize) throws IOException {
     FileReader[] readers = new FileReader[fields.length];
     FieldReads[] reads = new FieldReads[fields.length];
     IoThreads io = new IoThreads(settings.depth());
-    ReadingGatherer gatherer =
-        new ReadingGatherer(fields, readers, reads, pool, batchSize, io, completions);
+    ReadingGatherer gatherer = new ReadingGatherer(fields, readers, reads, pool, batchSize, io);
     try {
       for (int f = 0; f < fields.length; f++) {
         IoMode mode = settings.choice().modes().get(f);
@@ -101,7 +94,7 @@ final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
       done.accept(null, t);
       return;
     }
-    PendingBatch p = new PendingBatch(plan, buffers, completions, done);
+    PendingBatch p = new PendingBatch(plan, buffers, done);
     Throwable failure = null;
     try {
       long[] ids = plan.indices();
@@ -116,6 +109,11 @@ final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
       failure = t;
     }
     p.finished(failure); // the issuing thread's own share
+  }
+
+  @Override
+  public boolean completesInline() {
+    return false;
   }
 
   @Override

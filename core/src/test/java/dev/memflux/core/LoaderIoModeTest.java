@@ -1,6 +1,7 @@
 package dev.memflux.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.memflux.core.NpyFixtures.Fixture;
 import java.io.IOException;
@@ -178,6 +179,21 @@ class LoaderIoModeTest {
   }
 
   @Test
+  void badReadSettingsAreRejectedAtBuildNamingTheOptionAndValue() throws IOException {
+    try (NpyArray a = pattern("bad.npy", 10, 10)) {
+      LoaderFaultTest.assertRejected(
+          () -> Loader.builder(a).ioDepth(0).build(), "ioDepth", "0", "[1, 1024]");
+      LoaderFaultTest.assertRejected(
+          () -> Loader.builder(a).ioDepth(5000).build(), "ioDepth", "5000");
+      LoaderFaultTest.assertRejected(
+          () -> Loader.builder(a).ioBudget(-5).build(), "ioBudget", "-5", ">= 0");
+      assertThatThrownBy(() -> Loader.builder(a).io(null))
+          .isInstanceOf(NullPointerException.class)
+          .hasMessage("mode");
+    }
+  }
+
+  @Test
   void blocksAreReadWholeWithRoomAndRowByRowWithout() throws IOException {
     try (NpyArray a = pattern("blocks.npy", 4000, 3000)) {
       UnaryOperator<Loader.Builder> roomy = b -> b.ioBudget(256L << 20);
@@ -189,9 +205,9 @@ class LoaderIoModeTest {
         assertSameInEveryMode(b, "budget");
         String reason = b.io(IoMode.DIRECT).build().io().reason();
         if (budget == tight) {
-          assertThat(reason).contains("rows are read one by one");
+          assertThat(reason).contains("Shuffle.blocks reads blocks.npy row by row");
         } else {
-          assertThat(reason).doesNotContain("one by one");
+          assertThat(reason).doesNotContain("row by row");
         }
       }
     }
