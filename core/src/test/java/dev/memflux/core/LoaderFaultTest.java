@@ -32,7 +32,8 @@ import reactor.test.StepVerifier;
 /**
  * Faults and cancellations at seeded random points of the loader's stream: afterwards every pooled
  * buffer is closed (not left to the garbage collector), no {@code memflux-gather} thread lives on,
- * and the error names its cause.
+ * and the error names its cause. The contract of every read mode: {@link LoaderFaultBufferedTest}
+ * and {@link LoaderFaultDirectTest} run it with the fields read from their files.
  */
 class LoaderFaultTest {
 
@@ -60,6 +61,14 @@ class LoaderFaultTest {
 
   // ---------------------------------------------------------------- helpers shared by the trials
 
+  /**
+   * Where every trial's loader starts. The suite runs as is in the default (here mapped) mode; its
+   * subclasses run it with the fields read from their files.
+   */
+  Loader.Builder builder(NpyArray... fields) {
+    return Loader.builder(fields);
+  }
+
   Loader randomLoader(SplittableRandom random) {
     Shuffle shuffle =
         switch (random.nextInt(3)) {
@@ -68,7 +77,7 @@ class LoaderFaultTest {
           default -> Shuffle.blocks(1 + random.nextInt(64), random.nextLong());
         };
     int worldSize = 1 + random.nextInt(3);
-    return Loader.builder(x, y)
+    return builder(x, y)
         .batchSize(1 + random.nextInt(8))
         .dropLast(random.nextBoolean())
         .shuffle(shuffle)
@@ -182,8 +191,7 @@ class LoaderFaultTest {
   @Test
   void disposingAPlainSubscriberMidStreamClosesEveryBuffer() {
     SplittableRandom random = new SplittableRandom(0x5EED_0005L);
-    Loader loader =
-        Loader.builder(x, y).batchSize(8).prefetch(1).gatherThreads(3).epochs(2).build();
+    Loader loader = builder(x, y).batchSize(8).prefetch(1).gatherThreads(3).epochs(2).build();
     for (int trial = 0; trial < 1000; trial++) {
       Cancelling s = new Cancelling(Long.MAX_VALUE, 1 + random.nextInt(8));
       Disposable d = s;
@@ -262,7 +270,7 @@ class LoaderFaultTest {
       RefusingScheduler scheduler = new RefusingScheduler(1 + random.nextInt(6));
       try {
         Loader loader =
-            Loader.builder(x, y)
+            builder(x, y)
                 .batchSize(1 + random.nextInt(16))
                 .shuffle(Shuffle.random(trial))
                 .prefetch(1 + random.nextInt(4))
@@ -333,8 +341,8 @@ class LoaderFaultTest {
 
   // --------------------------------------------------- truncated while mapped and being read
 
-  static Loader truncationLoader(NpyArray x, NpyArray y, int variant) {
-    Loader.Builder b = Loader.builder(x, y).batchSize(8).epochs(4);
+  Loader truncationLoader(NpyArray x, NpyArray y, int variant) {
+    Loader.Builder b = builder(x, y).batchSize(8).epochs(4);
     return switch (variant) {
       case 0 -> b.shuffle(Shuffle.random(3)).build();
       case 1 -> b.shuffle(Shuffle.random(4)).gatherThreads(3).prefetch(4).build();
@@ -423,7 +431,12 @@ class LoaderFaultTest {
                         1)
                     .timeout(Duration.ofMillis(100))
                     .onErrorResume(TimeoutException.class, e -> Mono.empty())),
-        new Dropper("sample", f -> f.sample(Duration.ofMillis(1)).take(5)),
+        new Dropper(
+            "sample",
+            f -> f.sample(Duration.ofMillis(1)).take(5),
+            // FluxSample keeps the latest value and its cancel() does not discard it
+            // (reactor-core 3.8.7): a batch held there at cancel is lost, whatever the timing.
+            true),
         new Dropper(
             "onBackpressureDrop",
             // the dropped ones never reach a discard hook: the drop consumer closes them
@@ -472,7 +485,7 @@ class LoaderFaultTest {
       for (Dropper d : droppers(consumer)) {
         for (int trial = 0; trial < 12; trial++) {
           Loader loader =
-              Loader.builder(x, y)
+              builder(x, y)
                   .batchSize(1 + random.nextInt(8))
                   .shuffle(Shuffle.random(random.nextLong()))
                   .prefetch(1 + random.nextInt(4))
@@ -515,7 +528,7 @@ class LoaderFaultTest {
    */
   @Test
   void batchesLostByReactorQueuesOnCancelAreReclaimedByTheGarbageCollector() throws Exception {
-    Loader loader = Loader.builder(x, y).batchSize(4).prefetch(8).gatherThreads(2).build();
+    Loader loader = builder(x, y).batchSize(4).prefetch(8).gatherThreads(2).build();
     Scheduler rails = Schedulers.newParallel("test-rails", 2);
     try {
       for (int round = 0; round < 3; round++) {

@@ -8,28 +8,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Set;
-import java.util.SplittableRandom;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /**
- * Cancels, subscriber errors, truncation mid-read, a closed or replaced file, with the fields read
- * from their files ({@link IoMode#BUFFERED}, {@link IoMode#DIRECT}): every pooled buffer comes back
- * once the reads in flight have finished, no {@code memflux-io} or gather thread lives on, and the
- * error names the file. The mapped mode's own suite is {@link LoaderFaultTest}.
+ * Faults only the file modes meet: the array closed, or its file replaced, while the loader reads
+ * it from the file. The faults every mode meets (cancels, subscriber errors, truncation mid-read,
+ * refused work) are {@link LoaderFaultTest}'s, run in each mode by its subclasses.
  */
 class LoaderIoFaultTest {
 
@@ -53,206 +41,6 @@ class LoaderIoFaultTest {
   void close() {
     x.close();
     y.close();
-  }
-
-  Loader randomLoader(SplittableRandom random, IoMode mode) {
-    Shuffle shuffle =
-        switch (random.nextInt(3)) {
-          case 0 -> Shuffle.none();
-          case 1 -> Shuffle.random(random.nextLong());
-          default -> Shuffle.blocks(1 + random.nextInt(64), random.nextLong());
-        };
-    int worldSize = 1 + random.nextInt(3);
-    return Loader.builder(x, y)
-        .io(mode)
-        .batchSize(1 + random.nextInt(8))
-        .dropLast(random.nextBoolean())
-        .shuffle(shuffle)
-        .shard(random.nextInt(worldSize), worldSize)
-        .epochs(1 + random.nextInt(2))
-        .prefetch(1 + random.nextInt(4))
-        .gatherThreads(1 + random.nextInt(3))
-        .ioDepth(1 + random.nextInt(16))
-        .build();
-  }
-
-  @ParameterizedTest
-  @EnumSource(
-      value = IoMode.class,
-      names = {"BUFFERED", "DIRECT"})
-  void cancelAtRandomPointsClosesEveryBufferAndStopsEveryThread(IoMode mode) {
-    SplittableRandom random = new SplittableRandom(0x5EED_1001L);
-    for (int trial = 0; trial < 150; trial++) {
-      Loader loader = randomLoader(random, mode);
-      long perEpoch = loader.batchesPerEpoch();
-      if (random.nextBoolean()) {
-        // dispose from another thread at a random moment while batches stream
-        LoaderFaultTest.Cancelling s =
-            new LoaderFaultTest.Cancelling(Long.MAX_VALUE, 1 + random.nextInt(8));
-        Disposable d = s;
-        loader.batches().subscribe(s);
-        long until = System.nanoTime() + random.nextLong(2_000_000);
-        while (System.nanoTime() < until) {
-          Thread.onSpinWait();
-        }
-        d.dispose();
-        assertThat(s.error.get()).as("trial %d", trial).isNull();
-      } else {
-        // a take() that cancels upstream with reads still in flight
-        long n = 1 + random.nextLong(Math.min(perEpoch, 60));
-        AtomicLong got = new AtomicLong();
-        TestData.closingDiscards(loader.batches().take(n))
-            .doOnNext(
-                b -> {
-                  try (b) {
-                    TestData.checkContents(b, WIDTH);
-                    got.incrementAndGet();
-                  }
-                })
-            .blockLast(WAIT);
-        assertThat(got).as("trial %d", trial).hasValue(n);
-      }
-      Leaks.assertReleased(
-          "trial " + trial + " " + LoaderFaultTest.describe(loader), loader.bufferPool());
-    }
-    Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
-  }
-
-  @ParameterizedTest
-  @EnumSource(
-      value = IoMode.class,
-      names = {"BUFFERED", "DIRECT"})
-  void subscriberThrowingClosesEverything(IoMode mode) {
-    SplittableRandom random = new SplittableRandom(0x5EED_1003L);
-    for (int trial = 0; trial < 40; trial++) {
-      Loader loader = randomLoader(random, mode);
-      long failAt = random.nextLong(Math.min(loader.batchesPerEpoch(), 80));
-      StepVerifier.create(
-              TestData.closingDiscards(
-                  loader
-                      .batches()
-                      .doOnNext(
-                          b -> {
-                            try (b) {
-                              if (b.sequence() == failAt && b.epoch() == 0) {
-                                throw new IllegalStateException("injected at " + failAt);
-                              }
-                            }
-                          })))
-          .thenConsumeWhile(b -> true)
-          .expectErrorMessage("injected at " + failAt)
-          .verify(WAIT);
-      Leaks.assertReleased("trial " + trial, loader.bufferPool());
-    }
-    Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
-  }
-
-  @Test
-  void aGatherSchedulerRefusingDeliveryEndsTheFluxWithTheCauseAndClosesEverything() {
-    SplittableRandom random = new SplittableRandom(0x5EED_1002L);
-    int trials = 60;
-    int failed = 0;
-    for (int trial = 0; trial < trials; trial++) {
-      LoaderFaultTest.RefusingScheduler scheduler =
-          new LoaderFaultTest.RefusingScheduler(1 + random.nextInt(6));
-      try {
-        Loader loader =
-            Loader.builder(x, y)
-                .io(IoMode.DIRECT)
-                .batchSize(1 + random.nextInt(16))
-                .shuffle(Shuffle.random(trial))
-                .prefetch(1 + random.nextInt(4))
-                .gatherThreads(1 + random.nextInt(3))
-                .gatherScheduler(scheduler)
-                .build();
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        AtomicLong count = new AtomicLong();
-        TestData.closingDiscards(loader.batches())
-            .doOnNext(
-                b -> {
-                  try (b) {
-                    TestData.checkContents(b, WIDTH);
-                    count.incrementAndGet();
-                  }
-                })
-            .onErrorResume(
-                e -> {
-                  error.set(e);
-                  return Mono.empty();
-                })
-            .blockLast(WAIT);
-        if (error.get() != null) {
-          failed++;
-          assertThat(error.get())
-              .isInstanceOf(StageException.class)
-              .hasCauseInstanceOf(RejectedExecutionException.class)
-              .hasMessageContaining("injected: gather task");
-        } else {
-          assertThat(count.get()).isEqualTo(loader.batchesPerEpoch());
-        }
-        Leaks.assertReleased("trial " + trial, loader.bufferPool());
-      } finally {
-        scheduler.dispose();
-      }
-    }
-    assertThat(failed).as("trials in which the fault fired").isGreaterThan(trials / 2);
-    Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
-  }
-
-  @ParameterizedTest
-  @EnumSource(
-      value = IoMode.class,
-      names = {"BUFFERED", "DIRECT"})
-  void aFileTruncatedMidReadEndsWithAnErrorNamingIt(IoMode mode) throws IOException {
-    Shuffle[] shuffles = {Shuffle.none(), Shuffle.random(4), Shuffle.blocks(16, 5)};
-    for (int v = 0; v < shuffles.length; v++) {
-      Path sub = Files.createDirectories(dir.resolve("truncate-" + mode + v));
-      NpyArray tx = TestData.features(sub, 4000, 64);
-      NpyArray ty = TestData.labels(sub, 4000);
-      Scheduler consumer = Schedulers.newSingle("test-consumer");
-      try {
-        Loader loader =
-            Loader.builder(tx, ty)
-                .io(mode)
-                .batchSize(8)
-                .epochs(4)
-                .shuffle(shuffles[v])
-                .prefetch(1 + v)
-                .build();
-        AtomicLong seen = new AtomicLong();
-        Flux<Batch> flux =
-            loader
-                .batches()
-                .publishOn(consumer, 2)
-                .doOnNext(
-                    b -> {
-                      try (b) {
-                        if (seen.incrementAndGet() == 5) {
-                          TestData.truncate(tx.path(), 128);
-                        }
-                      }
-                    });
-        String what = mode + " " + shuffles[v];
-        StepVerifier.create(TestData.closingDiscards(flux))
-            .thenConsumeWhile(b -> true)
-            .expectErrorSatisfies(
-                e ->
-                    assertThat(e)
-                        .as(what)
-                        .isInstanceOf(StageException.class)
-                        .hasMessageContaining("gather stage failed")
-                        .hasCauseInstanceOf(NpyAccessException.class)
-                        .hasMessageContaining(tx.path().toString())
-                        .hasMessageContaining("truncated"))
-            .verify(WAIT);
-        Leaks.assertReleased(what, loader.bufferPool());
-      } finally {
-        consumer.dispose();
-        tx.close();
-        ty.close();
-      }
-    }
-    Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
   }
 
   @Test
