@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
@@ -150,16 +149,30 @@ final class IoPolicy {
     if (bytes == Long.MAX_VALUE) {
       return "unlimited";
     }
-    String[] units = {"B", "kB", "MB", "GB", "TB", "PB"};
-    double v = bytes;
+    String[] units = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
     int u = 0;
-    while (v >= 1000 && u < units.length - 1) {
-      v /= 1000;
+    long scale = 1;
+    while (u < units.length - 1 && bytes / scale >= 1000) {
+      scale *= 1000;
       u++;
     }
-    return u == 0
-        ? bytes + " B"
-        : String.format(
-            Locale.ROOT, v >= 100 ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s", v, units[u]);
+    if (u == 0) {
+      return bytes + " B";
+    }
+    // Three significant digits, rounded half up, without java.util.Formatter (slow to start).
+    double v = (double) bytes / scale;
+    int decimals = v >= 100 ? 0 : v >= 10 ? 1 : 2;
+    long tenths = Math.round(v * Math.pow(10, decimals));
+    String digits = Long.toString(tenths);
+    if (decimals > 0) {
+      while (digits.length() <= decimals) {
+        digits = "0" + digits;
+      }
+      digits =
+          digits.substring(0, digits.length() - decimals)
+              + "."
+              + digits.substring(digits.length() - decimals);
+    }
+    return digits + " " + units[u];
   }
 }

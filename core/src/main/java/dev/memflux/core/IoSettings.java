@@ -78,8 +78,9 @@ final class IoSettings {
       }
     }
     // Read buffers and the cache are direct memory, which the JVM caps (by default at the heap's
-    // maximum): the defaults stay well inside it, next to the batches' own buffers.
-    long limit = directMemoryLimit();
+    // maximum): the defaults stay well inside it, next to the batches' own buffers. (Asked only
+    // when something is read from a file: the management bean costs a mapped loader's start.)
+    long limit = fileRowBytes > 0 ? directMemoryLimit() : Long.MAX_VALUE;
     int readBytes = MAX_READ;
     while (readBytes > MIN_READ && (long) depth * readBytes > limit / 8) {
       readBytes /= 2;

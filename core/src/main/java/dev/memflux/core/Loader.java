@@ -239,7 +239,7 @@ public final class Loader {
     private Scheduler gatherScheduler;
     private BufferPool pool;
     private IoMode ioMode = IoMode.AUTO;
-    private int ioDepth = 32;
+    private int ioDepth = 64;
     private Long ioBudget; // null: the default, which depends on the JVM
     private MemoryProbe memoryProbe = MemoryProbe.system();
     private IoPolicy.DirectSupport directSupport = FileReader::directAlignment;
@@ -350,8 +350,10 @@ public final class Loader {
     }
 
     /**
-     * Reads in flight at once when fields are read from their files (default 32, the queue depth an
-     * SSD needs for its random-read rate): the number of {@code memflux-io} threads.
+     * Reads in flight at once when fields are read from their files (default 64): the number of
+     * {@code memflux-io} threads, each in one blocking read at a time. An SSD needs a queue depth
+     * of tens for its random-read rate; threads keep the device's queue fullest with a margin over
+     * that, since some are always between reads (copying, being scheduled).
      */
     public Builder ioDepth(int depth) {
       return with(b -> b.ioDepth = depth);

@@ -1,6 +1,7 @@
 package dev.memflux.core;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +30,14 @@ final class MemoryProbe {
   /** A cgroup hierarchy's mount point and this process's directory in it. */
   private record Cgroup(Path mount, Path dir) {}
 
+  /** How long a reading of this machine is reused: loaders built together see the same. */
+  private static final long REUSE_NANOS = 1_000_000_000L;
+
+  private static final MemoryProbe SYSTEM = new MemoryProbe(Path.of("/"));
+
   private final Path root;
+  private Memory last;
+  private long lastNanos;
 
   /** A probe of the machine under {@code root} ("/" for this one). */
   MemoryProbe(Path root) {
@@ -38,11 +46,23 @@ final class MemoryProbe {
 
   /** This machine. */
   static MemoryProbe system() {
-    return new MemoryProbe(Path.of("/"));
+    return SYSTEM;
   }
 
-  /** Reads the figures now. Never throws: what cannot be read is treated as no limit. */
-  Memory read() {
+  /**
+   * The figures, read now or at most a second ago. Never throws: what cannot be read is treated as
+   * no limit.
+   */
+  synchronized Memory read() {
+    long now = System.nanoTime();
+    if (last == null || now - lastNanos > REUSE_NANOS) {
+      last = readNow();
+      lastNanos = now;
+    }
+    return last;
+  }
+
+  private Memory readNow() {
     long total = meminfo("MemTotal");
     long available = meminfo("MemAvailable");
     if (available < 0) {
@@ -57,12 +77,10 @@ final class MemoryProbe {
   private long meminfo(String key) {
     for (String line : lines(root.resolve("proc/meminfo"))) {
       if (line.startsWith(key + ":")) {
-        String[] parts = line.substring(key.length() + 1).trim().split("\\s+");
-        try {
-          return Long.parseLong(parts[0]) * 1024;
-        } catch (NumberFormatException e) {
-          return -1;
-        }
+        String value = line.substring(key.length() + 1).trim();
+        int space = value.indexOf(' ');
+        long kb = parse(space < 0 ? value : value.substring(0, space));
+        return kb < 0 ? -1 : kb * 1024;
       }
     }
     return -1;
@@ -188,9 +206,13 @@ final class MemoryProbe {
     return lines.isEmpty() ? null : lines.get(0).trim();
   }
 
+  /** The lines of a small system file, or none when it cannot be read. */
   private static List<String> lines(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return List.of(); // cheaper than the exception, for the files one hierarchy lacks
+    }
     try {
-      return Files.readAllLines(file);
+      return List.of(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).split("\n"));
     } catch (IOException | RuntimeException e) {
       return List.of();
     }
