@@ -20,8 +20,8 @@ final class IoSettings {
   /** The smallest of the large reads, when direct memory is scarce. */
   static final int MIN_READ = 64 << 10;
 
-  /** The default I/O budget, at most: room for two windows of 4 MiB blocks. */
-  static final long DEFAULT_BUDGET = 128L << 20;
+  /** The default I/O budget, at most: room for two windows of 8 blocks of 8 MiB. */
+  static final long DEFAULT_BUDGET = 256L << 20;
 
   private static volatile long directLimit;
 
@@ -78,14 +78,15 @@ final class IoSettings {
       }
     }
     // Read buffers and the cache are direct memory, which the JVM caps (by default at the heap's
-    // maximum): the defaults stay well inside it, next to the batches' own buffers. (Asked only
-    // when something is read from a file: the management bean costs a mapped loader's start.)
+    // maximum): each takes at most a third of it by default, leaving the rest to the batches' own
+    // buffers. (Asked only when something is read from a file: the management bean costs a mapped
+    // loader's start.)
     long limit = fileRowBytes > 0 ? directMemoryLimit() : Long.MAX_VALUE;
     int readBytes = MAX_READ;
-    while (readBytes > MIN_READ && (long) depth * readBytes > limit / 8) {
+    while (readBytes > MIN_READ && (long) depth * readBytes > limit / 3) {
       readBytes /= 2;
     }
-    long cache = budget >= 0 ? budget : Math.min(DEFAULT_BUDGET, limit / 4);
+    long cache = budget >= 0 ? budget : Math.min(DEFAULT_BUDGET, limit / 3);
     String note = "";
     if (shuffle.blockRows() > 0 && fileRowBytes > 0) {
       for (int f = 0; f < n; f++) {

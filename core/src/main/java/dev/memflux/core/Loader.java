@@ -25,12 +25,18 @@ import reactor.core.scheduler.Schedulers;
  * }</pre>
  *
  * <p>Demand comes only from the subscriber: a batch is gathered only after it has been requested,
- * and at most {@link Builder#prefetch(int) prefetch} gathered batches wait for delivery, so memory
- * in flight is bounded whatever the dataset size. Gathering (page faults and copies) runs on the
- * loader's own gather threads (or on {@link Builder#gatherScheduler(Scheduler) the caller's
- * scheduler}), and batches arrive in order whatever the thread count. Sample order is a pure
- * function of (seed, epoch, rank, worldSize), and {@link #resumeFrom(LoaderState)} continues
+ * and at most {@link Builder#prefetch(int) prefetch} batches are gathered or being gathered ahead
+ * of delivery, so memory in flight is bounded whatever the dataset size. Gathering (page faults and
+ * copies) runs on the loader's own gather threads (or on {@link Builder#gatherScheduler(Scheduler)
+ * the caller's scheduler}), and batches arrive in order whatever the thread count. Sample order is
+ * a pure function of (seed, epoch, rank, worldSize), and {@link #resumeFrom(LoaderState)} continues
  * exactly after any batch.
+ *
+ * <p>Data larger than the memory the process may use is read out of core by default ({@link
+ * IoMode}): instead of page faults, every batch allowed is read at once with exact positional
+ * reads, {@link Builder#ioDepth(int) tens} in flight on the subscription's {@code memflux-io}
+ * threads. {@link #io()} says how each field is read and why. The bytes and their order are the
+ * same in every mode.
  *
  * <p>Batches are delivered on a gather thread: a subscriber doing heavy work per batch should move
  * it to its own thread (as the training stage does), or the next gather waits on it.
@@ -360,10 +366,13 @@ public final class Loader {
     }
 
     /**
-     * Memory for reads in flight beyond the batches' own buffers, when fields are read from their
-     * files (default 128 MiB): up to {@link #ioDepth} read buffers of at most 1 MiB, and for {@link
-     * Shuffle#blocks} the cache of whole blocks (a window of blocks is read whole when twice its
-     * size fits in what remains; otherwise its rows are read one by one).
+     * Memory for the cache of whole blocks that {@link Shuffle#blocks} reads when fields are read
+     * from their files (default 256 MiB, or a third of the JVM's direct-memory limit when that is
+     * less: 82 MB in a 1 GiB container with default JVM settings): a window of blocks is read whole
+     * when twice its size fits, else its rows are read one by one ({@link Loader#io()} says which).
+     * Besides it and the batches' own buffers, reads in flight hold at most {@link #ioDepth} read
+     * buffers of 1 MiB (less when direct memory is small), in practice no more than the bytes of
+     * the batches being read.
      */
     public Builder ioBudget(long bytes) {
       return with(b -> b.ioBudget = bytes);
