@@ -61,6 +61,24 @@ class LoaderDemandTest {
     Leaks.assertReleased("loader", loader.bufferPool());
   }
 
+  /** README's "Testing a pipeline with StepVerifier", word for word but for the mode. */
+  @ParameterizedTest
+  @EnumSource(
+      value = IoMode.class,
+      names = {"MAPPED", "BUFFERED", "DIRECT"})
+  void theReadmesStepVerifierIdiomHolds(IoMode mode) {
+    Loader loader = Loader.builder(x, y).io(mode).batchSize(10).prefetch(4).build();
+    StepVerifier.create(loader.batches().doOnNext(Batch::close), 0)
+        .expectSubscription()
+        .expectNoEvent(Duration.ofMillis(100)) // nothing requested: nothing read
+        .then(() -> assertThat(loader.gatherMeter().completed()).isZero())
+        .thenRequest(3)
+        .expectNextCount(3)
+        .thenCancel()
+        .verify(Duration.ofSeconds(5));
+    assertThat(loader.bufferPool().outstanding()).isZero(); // every buffer went back
+  }
+
   @ParameterizedTest
   @EnumSource(
       value = IoMode.class,
