@@ -105,11 +105,6 @@ final class FileReader implements RowReader, AutoCloseable {
     return path;
   }
 
-  /** Whether reads bypass the page cache. */
-  boolean isDirect() {
-    return direct;
-  }
-
   @Override
   public void copy(long offset, ByteBuffer dst, int at, int length) {
     if (!direct) {

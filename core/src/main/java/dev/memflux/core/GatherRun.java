@@ -18,9 +18,9 @@ import reactor.core.publisher.FluxSink;
  * gathers finish, always on a gather thread. Every batch made here is either delivered or closed
  * here, on completion, error and cancel alike.
  *
- * <p>Hand-written rather than {@code flatMapSequential}: reactor-core 3.8's drops elements on
- * cancel without its discard hook (reactor/reactor-core#4379), and a request must never gather on
- * the requesting thread.
+ * <p>Hand-written rather than {@code flatMapSequential}, which in reactor-core 3.8 drops the
+ * elements it queued on cancel without calling the discard hook (reactor/reactor-core#4379); and a
+ * request must never gather on the requesting thread.
  */
 final class GatherRun {
 

@@ -20,10 +20,14 @@ final class MappedGatherer implements BatchGatherer {
 
   @Override
   public void gather(BatchPlanner.Planned plan, BiConsumer<Batch, Throwable> done) {
-    Batch batch;
+    Batch batch = null;
     try {
       batch = gatherNow(plan);
     } catch (Throwable t) {
+      // A mapped-read fault can surface just after the read, with the batch already made.
+      if (batch != null) {
+        batch.close();
+      }
       done.accept(null, t);
       return;
     }

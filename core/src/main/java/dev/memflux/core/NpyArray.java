@@ -9,6 +9,7 @@ import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A NumPy array memory-mapped from a .npy file (or a headerless {@code np.memmap} file), with
@@ -496,8 +497,8 @@ public final class NpyArray implements AutoCloseable {
   }
 
   /** Where each row is in the file; empty for a Fortran layout, whose rows are not contiguous. */
-  java.util.Optional<RowLayout> layout() {
-    return java.util.Optional.ofNullable(layout);
+  Optional<RowLayout> layout() {
+    return Optional.ofNullable(layout);
   }
 
   /** The identity of the opened file (its {@code fileKey}), to tell it from a replacement. */

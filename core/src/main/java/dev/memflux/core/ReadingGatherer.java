@@ -15,8 +15,8 @@ import java.util.function.Consumer;
  * the I/O budget. Fields whose mode is {@link IoMode#MAPPED} (small ones, or Fortran-ordered) are
  * copied from their mapping by the issuing thread.
  *
- * <p>A finished batch goes to the gather threads (the {@code completions} executor), so batches are
- * always delivered there, never on an I/O thread.
+ * <p>A batch finishes on the thread of its last read; {@link GatherRun} queues it there and
+ * delivers it from a gather thread ({@link #completesInline()} is false), never from an I/O thread.
  */
 final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
 
