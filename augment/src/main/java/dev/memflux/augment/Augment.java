@@ -253,7 +253,9 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
             // gathering and augmentation overlap; the stage holds at most two batches.
             run -> batches.doOnNext(run::received).concatMap(run::augment, 1),
             AugmentRun::dispose)
-        .doOnDiscard(Batch.class, Batch::close);
+        .doOnDiscard(Batch.class, Batch::close)
+        .name("memflux.augment")
+        .tag("stage", "augment");
   }
 
   /** Augmented batches and the summed busy time of the workers, over every Flux this transforms. */

@@ -18,6 +18,7 @@ final class BatchPlanner {
   private final LongFunction<SampleOrder> orders;
   // The shuffle as loader states name it, once rather than for every batch.
   private final String shuffleName;
+  private final String data;
   private final int batchSize;
   private final boolean dropLast;
   private final long epochs;
@@ -31,11 +32,16 @@ final class BatchPlanner {
 
   /**
    * A planner from {@code start}; {@code orders} gives each epoch's order of {@code shuffle}
-   * ({@link Shuffle#order}, possibly computed ahead), which states name.
+   * ({@link Shuffle#order}, possibly computed ahead), which states name with {@code data}, the
+   * fields' {@link DataFingerprint}.
+   *
+   * @throws IllegalArgumentException when {@code start} was not taken from a loader like this one,
+   *     over this data, or does not know this rank's position
    */
   BatchPlanner(
       long rows,
       Shuffle shuffle,
+      String data,
       LongFunction<SampleOrder> orders,
       int batchSize,
       boolean dropLast,
@@ -46,6 +52,7 @@ final class BatchPlanner {
     this.rows = rows;
     this.orders = orders;
     this.shuffleName = shuffle.toString();
+    this.data = data;
     this.batchSize = batchSize;
     this.dropLast = dropLast;
     this.epochs = epochs;
@@ -62,11 +69,30 @@ final class BatchPlanner {
               + " rows and shuffle "
               + shuffle);
     }
+    String otherData = DataFingerprint.difference(start.dataFingerprint(), data);
+    if (otherData != null) {
+      throw new IllegalArgumentException(
+          "loader state was taken over other data: " + otherData + " (state: " + start + ")");
+    }
     this.epoch = start.epoch();
     EpochPlan statePlan = EpochPlan.of(start);
     if (start.worldSize() == worldSize && start.consumed(rank) >= 0) {
       this.plan = statePlan;
       this.consumed = start.consumed(rank);
+      if (consumed > usable()) {
+        throw new IllegalArgumentException(
+            "loader state says rank "
+                + rank
+                + " consumed "
+                + consumed
+                + " samples of epoch "
+                + epoch
+                + ", but this loader's rank "
+                + rank
+                + " reads "
+                + usable()
+                + " in it");
+      }
     } else if (start.knowsAllRanks()) {
       // Elastic resume: the new ranks split exactly what no old rank has read.
       this.plan = statePlan.remaining(start.consumed());
@@ -88,6 +114,15 @@ final class BatchPlanner {
   /** Samples this rank reads in the current epoch, after dropping an incomplete last batch. */
   private long usable() {
     return usable(plan, worldSize, dropLast, batchSize);
+  }
+
+  /**
+   * The rows a batch buffer needs: the batch size, or fewer when no batch can be that large because
+   * a rank's share of an epoch is smaller. A resumed epoch's plan is never longer than a full one,
+   * so this bounds every batch.
+   */
+  static int batchRows(long rows, int worldSize, boolean dropLast, int batchSize) {
+    return (int) Math.min(batchSize, EpochPlan.full(rows).perRank(worldSize, dropLast));
   }
 
   /** Samples a rank reads in an epoch of {@code plan}, after dropping an incomplete last batch. */
@@ -139,14 +174,14 @@ final class BatchPlanner {
     consumed += n;
     LoaderState after;
     if (consumed >= limit) {
-      after = LoaderState.epochStart(epoch + 1, rows, shuffleName, worldSize);
+      after = LoaderState.epochStart(epoch + 1, rows, shuffleName, data, worldSize);
     } else {
       long[] known = new long[worldSize];
       Arrays.fill(known, -1);
       known[rank] = consumed;
       after =
           new LoaderState(
-              epoch, rows, shuffleName, worldSize, known, plan.leftovers(), plan.tailStart());
+              epoch, rows, shuffleName, data, worldSize, known, plan.leftovers(), plan.tailStart());
     }
     return new Planned(epoch, sequence, indices, after);
   }

@@ -45,14 +45,21 @@ public final class Loader {
 
   private final Builder settings;
   private final IoSettings io;
+  private final String data;
   private final LoaderState start;
   private final BufferPool pool;
   private final StageMeter gatherMeter;
 
   private Loader(
-      Builder settings, IoSettings io, LoaderState start, BufferPool pool, StageMeter gatherMeter) {
+      Builder settings,
+      IoSettings io,
+      String data,
+      LoaderState start,
+      BufferPool pool,
+      StageMeter gatherMeter) {
     this.settings = settings;
     this.io = io;
+    this.data = data;
     this.start = start;
     this.pool = pool;
     this.gatherMeter = gatherMeter;
@@ -74,6 +81,10 @@ public final class Loader {
    * reading ends the Flux with its {@link IOException}.
    */
   public Flux<Batch> batches() {
+    return gather().name("memflux.gather").tag("stage", "gather");
+  }
+
+  private Flux<Batch> gather() {
     return Flux.defer(
         () -> {
           boolean own = settings.gatherScheduler == null;
@@ -93,8 +104,8 @@ public final class Loader {
           try {
             gatherer =
                 io.choice().allMapped()
-                    ? new MappedGatherer(settings.fields, pool, settings.batchSize)
-                    : ReadingGatherer.open(settings.fields, io, pool, settings.batchSize);
+                    ? new MappedGatherer(settings.fields, pool, batchRows())
+                    : ReadingGatherer.open(settings.fields, io, pool, batchRows());
           } catch (IOException | RuntimeException e) {
             threads.release();
             return Flux.error(e);
@@ -129,13 +140,14 @@ public final class Loader {
    * with another {@code shard} world size finishes the epoch over exactly the samples that no rank
    * had read (elastic resume).
    *
-   * @throws IllegalArgumentException when the state comes from a loader over other data or shuffle,
-   *     or does not know this rank's position
+   * @throws IllegalArgumentException naming what differs when the state comes from a loader over
+   *     other data (row count, a field's dtype, shape or sampled content) or another shuffle, puts
+   *     this rank past the end of its epoch, or does not know this rank's position
    */
   public Loader resumeFrom(LoaderState state) {
     Objects.requireNonNull(state, "state");
     planner(state, this::order); // validates the state now rather than at subscription
-    return new Loader(settings, io, state, pool, gatherMeter);
+    return new Loader(settings, io, data, state, pool, gatherMeter);
   }
 
   private long rows() {
@@ -149,7 +161,16 @@ public final class Loader {
   private BatchPlanner planner(LoaderState from, LongFunction<SampleOrder> orders) {
     Builder b = settings;
     return new BatchPlanner(
-        rows(), b.shuffle, orders, b.batchSize, b.dropLast, b.epochs, b.rank, b.worldSize, from);
+        rows(),
+        b.shuffle,
+        data,
+        orders,
+        b.batchSize,
+        b.dropLast,
+        b.epochs,
+        b.rank,
+        b.worldSize,
+        from);
   }
 
   /** The pool the batches' buffers come from; its outstanding count is zero when all are closed. */
@@ -226,6 +247,12 @@ public final class Loader {
       }
     }
     return t;
+  }
+
+  /** Rows a batch buffer holds: the batch size, capped by the rows a batch can actually get. */
+  int batchRows() {
+    Builder b = settings;
+    return BatchPlanner.batchRows(rows(), b.worldSize, b.dropLast, b.batchSize);
   }
 
   /**
@@ -424,20 +451,22 @@ public final class Loader {
       if (ioBudget != null) {
         require(ioBudget >= 0, "ioBudget", ioBudget, ">= 0");
       }
+      int batchRows = BatchPlanner.batchRows(fields[0].rows(), worldSize, dropLast, batchSize);
       for (NpyArray f : fields) {
-        if (f.rowBytes() * batchSize > Integer.MAX_VALUE) {
+        if (f.rowBytes() * batchRows > Integer.MAX_VALUE) {
           throw new IllegalArgumentException(
               "batchSize "
                   + batchSize
                   + " makes a batch of "
                   + f.path()
                   + " "
-                  + f.rowBytes() * batchSize
+                  + f.rowBytes() * batchRows
                   + " bytes, above the 2 GiB a buffer can hold");
         }
       }
+      String data = DataFingerprint.of(fields);
       LoaderState start =
-          LoaderState.epochStart(0, fields[0].rows(), shuffle.toString(), worldSize);
+          LoaderState.epochStart(0, fields[0].rows(), shuffle.toString(), data, worldSize);
       IoSettings io =
           IoSettings.resolve(
               fields,
@@ -450,6 +479,7 @@ public final class Loader {
       return new Loader(
           this,
           io,
+          data,
           start,
           pool != null ? pool : new BufferPool(Math.max(16, prefetch * 2)),
           new StageMeter("gather", io.choice().allMapped() ? gatherThreads : prefetch));

@@ -18,9 +18,21 @@ import java.util.Objects;
  * resumed epoch's plan is the positions no rank had consumed ({@code planLeftovers}, then every
  * position from {@code planTailStart}).
  *
+ * <p>A state is checked twice: on its own when made or parsed (the plan's positions distinct and
+ * before its tail, no rank past the end of its share), and against the loader it resumes ({@link
+ * Loader#resumeFrom}: row count, shuffle, the data set's fingerprint, this rank's position). The
+ * fingerprint ({@code dataFingerprint}) records each field's dtype, shape and a hash of a fixed
+ * sample of its elements, not file names or times, so a copy of the data set on another machine
+ * resumes while another data set is refused with a message naming what differs.
+ *
+ * <p>States written before fingerprints ({@code memflux-state/1}) still parse, with an empty {@code
+ * dataFingerprint} that skips the data check; every other check applies to them.
+ *
  * @param epoch the epoch to continue
  * @param rows the loader's row count, checked on resume
  * @param shuffle the loader's {@link Shuffle} description, checked on resume
+ * @param dataFingerprint the fingerprint of the loader's fields, checked on resume; empty when
+ *     unknown
  * @param worldSize ranks sharing the epoch
  * @param consumed samples of its shard consumed by each rank in this epoch; -1 where unknown
  * @param planLeftovers explicit plan positions that come first (empty for a fresh epoch)
@@ -30,16 +42,25 @@ public record LoaderState(
     long epoch,
     long rows,
     String shuffle,
+    String dataFingerprint,
     int worldSize,
     long[] consumed,
     long[] planLeftovers,
     long planTailStart) {
 
-  private static final String MAGIC = "memflux-state/1";
+  private static final String MAGIC = "memflux-state/2";
+  private static final String MAGIC_BEFORE_FINGERPRINTS = "memflux-state/1";
 
-  /** Validates and copies the arrays in. */
+  /**
+   * Validates the state on its own and copies the arrays in.
+   *
+   * @throws IllegalArgumentException naming the first value that cannot belong to a loader state
+   */
   public LoaderState {
     Objects.requireNonNull(shuffle, "shuffle");
+    Objects.requireNonNull(dataFingerprint, "dataFingerprint");
+    Objects.requireNonNull(consumed, "consumed");
+    Objects.requireNonNull(planLeftovers, "planLeftovers");
     if (epoch < 0 || rows < 0 || worldSize < 1 || planTailStart < 0 || planTailStart > rows) {
       throw new IllegalArgumentException(
           "invalid loader state: epoch="
@@ -51,6 +72,14 @@ public record LoaderState(
               + " planTailStart="
               + planTailStart);
     }
+    if (shuffle.isEmpty() || hasWhitespace(shuffle) || hasWhitespace(dataFingerprint)) {
+      throw new IllegalArgumentException(
+          "invalid loader state: shuffle '"
+              + shuffle
+              + "' and data fingerprint '"
+              + dataFingerprint
+              + "' must be words without spaces, the shuffle non-empty");
+    }
     if (consumed.length != worldSize) {
       throw new IllegalArgumentException(
           "invalid loader state: "
@@ -60,16 +89,57 @@ public record LoaderState(
     }
     consumed = consumed.clone();
     planLeftovers = planLeftovers.clone();
-    for (long p : planLeftovers) {
-      if (p < 0 || p >= rows) {
-        throw new IllegalArgumentException("invalid loader state: plan position " + p);
+    checkPlan(planLeftovers, planTailStart);
+    long planLength = planLeftovers.length + (rows - planTailStart);
+    // The most any rank reads of the plan: its share, padded by wrapping around.
+    long share = (planLength + worldSize - 1) / worldSize;
+    for (int r = 0; r < worldSize; r++) {
+      if (consumed[r] < -1 || consumed[r] > share) {
+        throw new IllegalArgumentException(
+            "invalid loader state: rank "
+                + r
+                + " consumed "
+                + consumed[r]
+                + " samples, but each of "
+                + worldSize
+                + " ranks reads at most "
+                + share
+                + " of the "
+                + planLength
+                + "-position plan (-1 for unknown)");
       }
     }
   }
 
+  /** Plan positions are distinct and lie before the tail, so a plan visits each at most once. */
+  private static void checkPlan(long[] leftovers, long tailStart) {
+    long[] sorted = leftovers.clone();
+    Arrays.sort(sorted);
+    for (int i = 0; i < sorted.length; i++) {
+      if (sorted[i] < 0 || sorted[i] >= tailStart) {
+        throw new IllegalArgumentException(
+            "invalid loader state: plan position "
+                + sorted[i]
+                + " is not in [0, "
+                + tailStart
+                + "), before the plan's tail");
+      }
+      if (i > 0 && sorted[i] == sorted[i - 1]) {
+        throw new IllegalArgumentException(
+            "invalid loader state: plan position " + sorted[i] + " appears twice");
+      }
+    }
+  }
+
+  private static boolean hasWhitespace(String s) {
+    return s.chars().anyMatch(Character::isWhitespace);
+  }
+
   /** The start of {@code epoch} with a fresh plan, every rank at zero. */
-  static LoaderState epochStart(long epoch, long rows, String shuffle, int worldSize) {
-    return new LoaderState(epoch, rows, shuffle, worldSize, new long[worldSize], new long[0], 0);
+  static LoaderState epochStart(
+      long epoch, long rows, String shuffle, String dataFingerprint, int worldSize) {
+    return new LoaderState(
+        epoch, rows, shuffle, dataFingerprint, worldSize, new long[worldSize], new long[0], 0);
   }
 
   @Override
@@ -134,6 +204,7 @@ public record LoaderState(
         first.epoch,
         first.rows,
         first.shuffle,
+        first.dataFingerprint,
         first.worldSize,
         merged,
         first.planLeftovers,
@@ -149,31 +220,47 @@ public record LoaderState(
     return epoch == o.epoch
         && rows == o.rows
         && shuffle.equals(o.shuffle)
+        && dataFingerprint.equals(o.dataFingerprint)
         && worldSize == o.worldSize
         && planTailStart == o.planTailStart
         && Arrays.equals(planLeftovers, o.planLeftovers);
   }
 
   /**
-   * Reads a state written by {@link #toString()}.
+   * Reads a state written by {@link #toString()}, of this format or of {@code memflux-state/1}
+   * (without a data fingerprint).
    *
-   * @throws IllegalArgumentException naming the text when it is not a loader state
+   * @throws IllegalArgumentException naming the text and the field when it is not a valid state
    */
   public static LoaderState parse(String text) {
     Objects.requireNonNull(text, "text");
-    String[] parts = text.strip().split(" ");
-    if (parts.length != 8 || !parts[0].equals(MAGIC)) {
-      throw new IllegalArgumentException("not a memflux loader state: '" + text + "'");
+    String[] parts = text.strip().split(" ", -1);
+    boolean current = parts.length == 9 && parts[0].equals(MAGIC);
+    boolean old = parts.length == 8 && parts[0].equals(MAGIC_BEFORE_FINGERPRINTS);
+    if (!current && !old) {
+      throw new IllegalArgumentException(
+          "not a memflux loader state ("
+              + MAGIC
+              + " or "
+              + MAGIC_BEFORE_FINGERPRINTS
+              + "): '"
+              + text
+              + "'");
     }
     try {
-      return new LoaderState(
-          Long.parseLong(value(parts[1], "epoch")),
-          Long.parseLong(value(parts[2], "rows")),
-          value(parts[3], "shuffle"),
-          Integer.parseInt(value(parts[4], "world")),
-          numbers(value(parts[5], "consumed")),
-          numbers(value(parts[6], "leftovers")),
-          Long.parseLong(value(parts[7], "tail")));
+      int k = 1;
+      long epoch = number(parts[k++], "epoch");
+      long rows = number(parts[k++], "rows");
+      String shuffle = value(parts[k++], "shuffle");
+      String data = current ? value(parts[k++], "data") : "";
+      long world = number(parts[k++], "world");
+      if (world > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("world=" + world + " is too large");
+      }
+      long[] consumed = numbers(parts[k++], "consumed", true);
+      long[] leftovers = numbers(parts[k++], "leftovers", false);
+      long tail = number(parts[k], "tail");
+      return new LoaderState(epoch, rows, shuffle, data, (int) world, consumed, leftovers, tail);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "not a valid memflux loader state: '" + text + "': " + e.getMessage(), e);
@@ -187,11 +274,42 @@ public record LoaderState(
     return part.substring(key.length() + 1);
   }
 
-  private static long[] numbers(String csv) {
+  private static long number(String part, String key) {
+    return parseNumber(value(part, key), key, false);
+  }
+
+  /** Comma-separated numbers; {@code -1} is allowed only where a rank's count may be unknown. */
+  private static long[] numbers(String part, String key, boolean unknownAllowed) {
+    String csv = value(part, key);
     if (csv.isEmpty()) {
       return new long[0];
     }
-    return Arrays.stream(csv.split(",")).mapToLong(Long::parseLong).toArray();
+    String[] items = csv.split(",", -1);
+    long[] out = new long[items.length];
+    for (int i = 0; i < items.length; i++) {
+      out[i] = parseNumber(items[i], key, unknownAllowed);
+    }
+    return out;
+  }
+
+  /**
+   * A non-negative decimal number in ASCII digits ({@link Long#parseLong} also takes other scripts'
+   * digits and a '+'), or -1 where allowed.
+   */
+  private static long parseNumber(String text, String key, boolean minusOneAllowed) {
+    if (minusOneAllowed && text.equals("-1")) {
+      return -1;
+    }
+    if (text.isEmpty() || text.length() > 19 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new IllegalArgumentException(
+          key
+              + " must be "
+              + (minusOneAllowed ? "-1 or " : "")
+              + "a number of ASCII digits, was '"
+              + text
+              + "'");
+    }
+    return Long.parseLong(text);
   }
 
   private static String csv(long[] values) {
@@ -215,6 +333,8 @@ public record LoaderState(
         + rows
         + " shuffle="
         + shuffle
+        + " data="
+        + dataFingerprint
         + " world="
         + worldSize
         + " consumed="
@@ -232,6 +352,7 @@ public record LoaderState(
 
   @Override
   public int hashCode() {
-    return Objects.hash(epoch, rows, shuffle, worldSize, Arrays.hashCode(consumed), planTailStart);
+    return Objects.hash(
+        epoch, rows, shuffle, dataFingerprint, worldSize, Arrays.hashCode(consumed), planTailStart);
   }
 }

@@ -519,6 +519,14 @@ public final class NpyArray implements AutoCloseable {
     return mapped.isTruncated();
   }
 
+  /**
+   * numpy's repr of a shape, as memflux's messages print shapes: {@code ()}, {@code (3,)}, {@code
+   * (3, 4)}.
+   */
+  public static String shapeString(long... shape) {
+    return NpyHeader.shapeString(shape);
+  }
+
   @Override
   public String toString() {
     return "NpyArray["

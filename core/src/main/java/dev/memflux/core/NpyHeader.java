@@ -40,6 +40,12 @@ record NpyHeader(DType dtype, boolean fortranOrder, long[] shape, String version
   /** numpy itself refuses headers over 10000 bytes; this keeps a hostile length from an OOM. */
   private static final int MAX_HEADER_BYTES = 1 << 20;
 
+  /**
+   * The most dimensions a .npy array may have: numpy 2 refuses more (numpy 1 refuses more than 32),
+   * so a file with more could not be read back by numpy.
+   */
+  static final int MAX_DIMS = 64;
+
   private static final String DESCR = "descr";
   private static final String FORTRAN_ORDER = "fortran_order";
   private static final String SHAPE = "shape";
@@ -254,13 +260,17 @@ record NpyHeader(DType dtype, boolean fortranOrder, long[] shape, String version
     try {
       return DType.parse(s);
     } catch (IllegalArgumentException e) {
-      throw src.error(descr, expected, "unsupported dtype '" + s + "'");
+      throw src.error(descr, expected, "unsupported dtype '" + PyLiteralParser.excerpt(s) + "'");
     }
   }
 
   private static long[] parseShape(Source src, Node shape) throws NpyFormatException {
     if (!(shape.value() instanceof Tuple tuple)) {
       throw src.error(shape, "a tuple of ints for 'shape'");
+    }
+    if (tuple.items().size() > MAX_DIMS) {
+      throw src.error(
+          shape, "at most " + MAX_DIMS + " dimensions", tuple.items().size() + " dimensions");
     }
     long[] dims = new long[tuple.items().size()];
     for (int i = 0; i < dims.length; i++) {
@@ -317,10 +327,53 @@ record NpyHeader(DType dtype, boolean fortranOrder, long[] shape, String version
   }
 
   /**
+   * A copy of {@code shape}, checked as the shape of a new .npy file of {@code dtype}: at most
+   * {@link #MAX_DIMS} dimensions, none negative, and a byte size (header included) that fits a
+   * file.
+   *
+   * @throws IllegalArgumentException naming the shape and what is wrong with it
+   */
+  static long[] checkedShape(long[] shape, DType dtype) {
+    Objects.requireNonNull(shape, "shape");
+    Objects.requireNonNull(dtype, "dtype");
+    long[] dims = shape.clone();
+    checkDims(dims);
+    for (long d : dims) {
+      if (d < 0) {
+        throw new IllegalArgumentException(
+            "shape " + shapeString(dims) + " has a negative dimension");
+      }
+    }
+    try {
+      byteSize(dims, 1, dtype.itemSize());
+      Math.addExact(byteSize(dims, 0, dtype.itemSize()), encode(dtype, false, dims).length);
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(
+          "shape " + shapeString(dims) + " of " + dtype + " is too large for a file");
+    }
+    return dims;
+  }
+
+  private static void checkDims(long[] shape) {
+    if (shape.length > MAX_DIMS) {
+      throw new IllegalArgumentException(
+          "a shape of "
+              + shape.length
+              + " dimensions: .npy files hold at most "
+              + MAX_DIMS
+              + " (numpy reads no more)");
+    }
+  }
+
+  /**
    * The complete header (magic, version, length, padded dict) numpy writes for a C- or
-   * Fortran-ordered array: version 1.0 unless the dict needs 2.0's 4-byte length.
+   * Fortran-ordered array. Always version 1.0: the dict of at most {@link #MAX_DIMS} dimensions
+   * fits its 2-byte length.
+   *
+   * @throws IllegalArgumentException when the shape has more than {@link #MAX_DIMS} dimensions
    */
   static byte[] encode(DType dtype, boolean fortranOrder, long[] shape) {
+    checkDims(shape);
     String dict =
         "{'descr': '"
             + dtype.descr()
@@ -329,16 +382,10 @@ record NpyHeader(DType dtype, boolean fortranOrder, long[] shape, String version
             + ", 'shape': "
             + shapeString(shape)
             + ", }";
-    int lengthBytes = padded(10 + dict.length() + 1) - 10 <= 0xffff ? 2 : 4;
-    int preamble = 8 + lengthBytes;
+    int preamble = 10;
     int total = padded(preamble + dict.length() + 1);
     ByteBuffer out = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
-    out.put(MAGIC).put((byte) (lengthBytes == 2 ? 1 : 2)).put((byte) 0);
-    if (lengthBytes == 2) {
-      out.putShort((short) (total - preamble));
-    } else {
-      out.putInt(total - preamble);
-    }
+    out.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) (total - preamble));
     out.put(dict.getBytes(StandardCharsets.ISO_8859_1));
     while (out.remaining() > 1) {
       out.put((byte) ' ');

@@ -3,15 +3,15 @@ package dev.memflux.core;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.Objects;
 
 /**
- * Writes a new C-ordered .npy file front to back: the header (by {@link NpyArray#create}), then the
- * elements in order through a {@link FileChannel}, buffered. Much faster than {@link
- * NpyArray#setLong} per element, each call of which pays the array's access bookkeeping and a check
- * of the file's length.
+ * Writes a new C-ordered .npy file front to back: the header, then the elements in order through a
+ * {@link FileChannel}, buffered. Much faster than {@link NpyArray#setLong} per element, each call
+ * of which pays the array's access bookkeeping and a check of the file's length.
  *
  * <pre>{@code
  * try (NpyWriter y = NpyWriter.create(Path.of("train_y.npy"), DType.INT64, new long[] {n})) {
@@ -22,8 +22,11 @@ import java.nio.file.StandardOpenOption;
  * }
  * }</pre>
  *
- * <p>Closing without {@link #finish()}, as after an error, deletes the file: a half-written array
- * would later read as valid data with a zero-filled tail.
+ * <p>The file appears whole or not at all (see {@link AtomicFile}): the elements go to a temporary
+ * file beside it, which {@link #finish()} renames over the destination once every element is
+ * written and synced. Until then any previous file at the path is untouched, and readers that have
+ * it open keep reading it; closing without {@code finish()}, as after an error or a crash, leaves
+ * it so and removes the temporary file. A half-written array never appears under the name.
  */
 public final class NpyWriter implements AutoCloseable {
 
@@ -31,6 +34,7 @@ public final class NpyWriter implements AutoCloseable {
 
   private final Path path;
   private final DType dtype;
+  private final AtomicFile file;
   private final FileChannel channel;
   private final ByteBuffer buffer;
   private final long end;
@@ -38,12 +42,11 @@ public final class NpyWriter implements AutoCloseable {
   /** File offset where the buffered bytes go. */
   private long position;
 
-  private boolean finished;
-
-  private NpyWriter(Path path, DType dtype, FileChannel channel, long dataOffset, long end) {
+  private NpyWriter(Path path, DType dtype, AtomicFile file, long dataOffset, long end) {
     this.path = path;
     this.dtype = dtype;
-    this.channel = channel;
+    this.file = file;
+    this.channel = file.channel();
     this.buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(dtype.order());
     this.position = dataOffset;
     this.end = end;
@@ -51,22 +54,27 @@ public final class NpyWriter implements AutoCloseable {
   }
 
   /**
-   * Creates (or replaces) {@code path} as a .npy file of {@code dtype} and {@code shape}, ready for
-   * its elements in C order.
+   * Starts a .npy file of {@code dtype} and {@code shape} at {@code path}, ready for its elements
+   * in C order. It replaces any file there when {@link #finish()} completes, not before.
    *
-   * @throws IllegalArgumentException when the shape has a negative dimension or is too large
+   * @throws IllegalArgumentException when the shape has a negative dimension, more than 64
+   *     dimensions (numpy reads no more), or is too large
+   * @throws IOException naming the file when it cannot be written, or its file system has too
+   *     little free space for the whole array
    */
   public static NpyWriter create(Path path, DType dtype, long[] shape) throws IOException {
-    long dataBytes;
-    try (NpyArray created = NpyArray.create(path, dtype, shape)) {
-      dataBytes = created.count() * dtype.itemSize();
-    }
+    Objects.requireNonNull(path, "path");
+    long[] dims = NpyHeader.checkedShape(shape, dtype);
+    byte[] header = NpyHeader.encode(dtype, false, dims);
+    long end = header.length + NpyHeader.byteSize(dims, 0, dtype.itemSize());
+    AtomicFile file = AtomicFile.create(path);
     try {
-      FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE);
-      long end = channel.size();
-      return new NpyWriter(path, dtype, channel, end - dataBytes, end);
+      checkSpace(path, file, end);
+      NpyWriter writer = new NpyWriter(path, dtype, file, 0, end);
+      writer.put(ByteBuffer.wrap(header)); // whole elements: its length is a multiple of 64
+      return writer;
     } catch (IOException | RuntimeException | Error e) {
-      deleteAfter(e, path);
+      closeAfter(e, file);
       throw e;
     }
   }
@@ -146,7 +154,12 @@ public final class NpyWriter implements AutoCloseable {
     checkRoom(count);
     src.position(from);
     for (long done = 0; done < count; ) {
-      long n = channel.transferFrom(src, position + done, count - done);
+      long n;
+      try {
+        n = channel.transferFrom(src, position + done, count - done);
+      } catch (IOException e) {
+        throw AtomicFile.failure(path, "cannot write", e);
+      }
       if (n <= 0) {
         throw new IOException(
             path + ": the source ended after " + (from + done) + " bytes, " + count + " expected");
@@ -157,9 +170,11 @@ public final class NpyWriter implements AutoCloseable {
   }
 
   /**
-   * Writes what is buffered and makes the file durable.
+   * Writes what is buffered, syncs the file and puts it in place of any previous file at the path
+   * (see {@link AtomicFile#commit()}).
    *
    * @throws IllegalStateException when fewer elements were put than the shape holds
+   * @throws IOException naming the file and the cause when it cannot be written or put in place
    */
   public void finish() throws IOException {
     flush();
@@ -167,20 +182,16 @@ public final class NpyWriter implements AutoCloseable {
       throw new IllegalStateException(
           path + ": " + (end - position) + " data bytes were never written");
     }
-    channel.force(false);
-    finished = true;
+    file.commit();
   }
 
-  /** Closes the file, and deletes it unless {@link #finish()} completed. Idempotent. */
+  /**
+   * Closes the file. Unless {@link #finish()} completed, removes what was written and leaves any
+   * previous file at the path as it was. Idempotent.
+   */
   @Override
   public void close() throws IOException {
-    try {
-      channel.close();
-    } finally {
-      if (!finished) {
-        Files.deleteIfExists(path);
-      }
-    }
+    file.close();
   }
 
   /** Appends the low {@code itemSize} bytes of {@code bits} (see {@link ElementBits}). */
@@ -205,8 +216,12 @@ public final class NpyWriter implements AutoCloseable {
 
   private void flush() throws IOException {
     buffer.flip();
-    while (buffer.hasRemaining()) {
-      position += channel.write(buffer, position);
+    try {
+      while (buffer.hasRemaining()) {
+        position += channel.write(buffer, position);
+      }
+    } catch (IOException e) {
+      throw AtomicFile.failure(path, "cannot write", e);
     }
     buffer.clear();
     limitToRoom();
@@ -230,9 +245,29 @@ public final class NpyWriter implements AutoCloseable {
     return new IllegalArgumentException(path + ": " + e.getMessage(), e);
   }
 
-  private static void deleteAfter(Throwable failure, Path path) {
+  /**
+   * Fails before any data is written when the file system cannot hold the whole file, rather than
+   * after writing most of it. A write can still run out of space when others fill the disk
+   * meanwhile.
+   */
+  private static void checkSpace(Path path, AtomicFile file, long bytes) throws IOException {
+    FileStore store = Files.getFileStore(file.temporary());
+    long free = store.getUsableSpace();
+    // A total of 0 means the file system does not report its space; let the writes tell.
+    if (store.getTotalSpace() > 0 && free < bytes) {
+      throw new IOException(
+          path
+              + ": cannot write: the file needs "
+              + bytes
+              + " bytes, its file system has "
+              + free
+              + " free");
+    }
+  }
+
+  private static void closeAfter(Throwable failure, AtomicFile file) {
     try {
-      Files.deleteIfExists(path);
+      file.close();
     } catch (IOException suppressed) {
       failure.addSuppressed(suppressed);
     }

@@ -19,6 +19,15 @@ final class PyLiteralParser {
   private static final int MAX_DEPTH = 32;
 
   /**
+   * Longer than any number a header needs (a dimension has at most 19 digits), short enough that a
+   * hostile one costs nothing to convert: {@code BigInteger} parses in time quadratic in digits.
+   */
+  static final int MAX_NUMBER_CHARS = 100;
+
+  /** Error messages quote at most this much of the header, however long the offending text. */
+  private static final int SNIPPET_CHARS = 40;
+
+  /**
    * A parsed literal and the characters {@code [start, end)} of the header text it came from.
    *
    * @param value a {@code String}, {@code BigInteger}, {@code Double}, {@code Boolean}, {@link
@@ -94,8 +103,18 @@ final class PyLiteralParser {
     if (at >= text.length()) {
       return "end of header";
     }
-    String s = text.substring(at, Math.min(text.length(), at + 40)).strip();
-    StringBuilder out = new StringBuilder("\"");
+    String s = text.substring(at, Math.min(text.length(), at + SNIPPET_CHARS)).strip();
+    return "\"" + escaped(s, at + SNIPPET_CHARS < text.length()) + "\"";
+  }
+
+  /** Up to 40 characters of {@code s}, control characters escaped, for "found ..." messages. */
+  static String excerpt(String s) {
+    return escaped(s.substring(0, Math.min(s.length(), SNIPPET_CHARS)), s.length() > SNIPPET_CHARS);
+  }
+
+  /** {@code s} with control characters escaped, and "..." when it was cut short. */
+  private static String escaped(String s, boolean cut) {
+    StringBuilder out = new StringBuilder();
     s.codePoints()
         .forEach(
             c -> {
@@ -105,7 +124,7 @@ final class PyLiteralParser {
                 out.appendCodePoint(c);
               }
             });
-    return out.append(at + 40 < text.length() ? "...\"" : "\"").toString();
+    return out.append(cut ? "..." : "").toString();
   }
 
   private void skipWhitespace() {
@@ -268,6 +287,13 @@ final class PyLiteralParser {
       } else {
         break;
       }
+    }
+    if (pos - from > MAX_NUMBER_CHARS) {
+      throw new NpyFormatException(
+          file,
+          byteOffset(from),
+          "a number of at most " + MAX_NUMBER_CHARS + " characters",
+          "a number of " + (pos - from) + " characters " + snippet(text, from));
     }
     String token = text.substring(from, pos);
     Object value = integer(token);

@@ -8,6 +8,10 @@ import java.util.concurrent.atomic.LongAdder;
  * finished and how long its threads were busy. Stages record into it; reports sample it over time
  * to find the bottleneck (the stage busy nearly all the time) and the batches in flight between
  * stages (the difference of two stages' {@link #completed()} counts). Thread-safe and cheap.
+ *
+ * <p>Each recorded batch is also a JDK Flight Recorder event, {@code dev.memflux.StageBatch} (stage
+ * name, busy time, workers), in the "memflux" category of JDK Mission Control, whenever a recording
+ * enables it: {@code java -XX:StartFlightRecording=filename=run.jfr ...}.
  */
 public final class StageMeter {
 
@@ -40,6 +44,7 @@ public final class StageMeter {
   public void record(long busyNanos) {
     this.busyNanos.add(busyNanos);
     completed.increment();
+    StageEvent.batch(name, busyNanos, workers);
   }
 
   /** The stage name. */

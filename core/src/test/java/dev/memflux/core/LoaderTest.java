@@ -203,4 +203,27 @@ class LoaderTest {
     assertThat(small.batchSize()).isEqualTo(10);
     assertThat(big.batchSize()).isEqualTo(100);
   }
+
+  /** Issue 16.8: batchSize(134217727) on 3 rows allocated gigabytes of direct memory. */
+  @Test
+  void batchBuffersAreSizedByTheRowsABatchCanHoldNotByTheOption() throws Exception {
+    try (NpyArray x3 = TestData.features(dir, 3, 2);
+        NpyArray y3 = TestData.labels(dir, 3)) {
+      Loader loader = Loader.builder(x3, y3).batchSize(134_217_727).build();
+      StepVerifier.create(loader.batches())
+          .assertNext(
+              b -> {
+                try (b) {
+                  assertThat(b.size()).isEqualTo(3);
+                  assertThat(b.field(0).capacity()).isEqualTo(3 * 8);
+                  assertThat(b.field(1).capacity()).isEqualTo(3 * 8);
+                }
+              })
+          .expectComplete()
+          .verify(Duration.ofSeconds(30));
+      // A rank's share of an epoch caps it too: 3 rows over 2 ranks is 2 a rank.
+      assertThat(Loader.builder(x3, y3).batchSize(64).shard(1, 2).build().batchRows()).isEqualTo(2);
+      assertThat(Loader.builder(x3, y3).batchSize(2).build().batchRows()).isEqualTo(2);
+    }
+  }
 }

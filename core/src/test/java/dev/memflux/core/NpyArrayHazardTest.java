@@ -78,9 +78,10 @@ class NpyArrayHazardTest {
 
   @Test
   void aFullDiskFailsTheWriteNamingTheFileAndLeavesNoStrayFault() throws Exception {
-    Path small = SmallTmpfs.mount(dir.resolve("small"), "1m");
-    Path file = small.resolve("big.npy");
-    try (NpyArray a = NpyArray.create(file, DType.INT64, new long[] {8L << 20})) {
+    Path small = Files.createDirectories(dir.resolve("small"));
+    try (SmallDisk disk = SmallDisk.mount(small, "1m");
+        NpyArray a =
+            NpyArray.create(small.resolve("big.npy"), DType.INT64, new long[] {8L << 20})) {
       Throwable failure = null;
       // Before: a store into the sparse mapping faulted, and the InternalError surfaced later in
       // unrelated code (the loop itself), outside any handler of NpyArray.
@@ -90,7 +91,7 @@ class NpyArrayHazardTest {
       }
       assertThat(failure)
           .isInstanceOf(NpyAccessException.class)
-          .hasMessageContaining(file.toString())
+          .hasMessageContaining(a.path().toString())
           .hasMessageContaining("No space left on device");
       assertThatCode(
               () -> {
@@ -100,15 +101,13 @@ class NpyArrayHazardTest {
               })
           .doesNotThrowAnyException();
       assertThat(a.getLong(0)).isZero();
-    } finally {
-      SmallTmpfs.unmount(small);
     }
   }
 
   @Test
   void aCreateThatFailsLeavesTheOldFile() throws Exception {
-    Path small = SmallTmpfs.mount(dir.resolve("full"), "64k");
-    try {
+    Path small = Files.createDirectories(dir.resolve("full"));
+    try (SmallDisk disk = SmallDisk.mount(small, "64k")) {
       Path file = small.resolve("x.npy");
       try (NpyArray old = NpyArray.create(file, DType.INT64, new long[] {16})) {
         fill(old, 3);
@@ -128,8 +127,6 @@ class NpyArrayHazardTest {
         assertThat(entries.map(p -> p.getFileName().toString()))
             .containsExactlyInAnyOrder("x.npy", "filler");
       }
-    } finally {
-      SmallTmpfs.unmount(small);
     }
   }
 

@@ -64,7 +64,11 @@ class NpyHeaderFuzzTest {
     "(1,)",
     "[2]",
     "'3'",
-    "1_000"
+    "1_000",
+    // Issue 16.7 regressions: a huge digit string (quadratic to parse, echoed whole) and more
+    // dimensions than numpy loads.
+    "9".repeat(200_000),
+    "1, ".repeat(70) + "1"
   };
 
   static final String[] DESCRS = {

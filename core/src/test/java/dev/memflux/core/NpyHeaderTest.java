@@ -2,6 +2,7 @@ package dev.memflux.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -249,18 +251,74 @@ class NpyHeaderTest {
   }
 
   @Test
-  void encodesHugeHeadersAsVersionTwo() throws IOException {
-    long[] shape = new long[30000];
-    java.util.Arrays.fill(shape, 1);
+  void theLargestShapeWrittenStillFitsAVersionOneHeader() throws IOException {
+    long[] shape = new long[NpyHeader.MAX_DIMS];
+    java.util.Arrays.fill(shape, Long.MAX_VALUE);
     byte[] header = NpyHeader.encode(DType.UINT8, false, shape);
-    assertThat(header[6]).isEqualTo((byte) 2);
-    Path file = Files.write(dir.resolve("v2.npy"), header);
-    Files.write(file, new byte[1], java.nio.file.StandardOpenOption.APPEND);
+    assertThat(header[6]).isEqualTo((byte) 1);
+    Path file = Files.write(dir.resolve("v1.npy"), header);
     try (FileChannel ch = FileChannel.open(file)) {
-      NpyHeader h = NpyHeader.read(ch, file);
-      assertThat(h.version()).isEqualTo("2.0");
-      assertThat(h.shape()).hasSize(30000);
+      // The shape's byte size overflows, but the header itself reads back whole up to there.
+      assertThatThrownBy(() -> NpyHeader.read(ch, file))
+          .hasMessageContaining("a shape whose byte size fits in a signed 64-bit integer");
     }
+  }
+
+  /** Issue 16.7: numpy loads at most 64 dimensions, so neither reading nor writing goes beyond. */
+  @Test
+  void moreThanSixtyFourDimensionsAreRefusedBothWays() throws IOException {
+    long[] shape = new long[65];
+    java.util.Arrays.fill(shape, 1);
+    assertThatThrownBy(() -> NpyHeader.encode(DType.UINT8, false, shape))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("65 dimensions");
+    String dims = "(" + "1, ".repeat(30000) + ")";
+    Path file =
+        Files.write(
+            dir.resolve("deep.npy"),
+            npy(2, "{'descr': '|u1', 'fortran_order': False, 'shape': " + dims + "}", new byte[1]));
+    assertThatThrownBy(() -> NpyArray.open(file))
+        .isInstanceOf(NpyFormatException.class)
+        .hasMessageEndingWith("expected at most 64 dimensions, found 30000 dimensions");
+  }
+
+  /**
+   * Issue 16.7: a 1 MB digit string took 18 s to reject (quadratic {@code BigInteger}) and echoed
+   * all of it.
+   */
+  @Test
+  void aHugeNumberIsRejectedAtOnceWithAShortMessage() throws IOException {
+    String digits = "9".repeat(1_000_000);
+    Path file =
+        Files.write(
+            dir.resolve("digits.npy"),
+            npy(
+                2,
+                "{'descr': '<i4', 'fortran_order': False, 'shape': (" + digits + ",)}",
+                sixInts()));
+    // A hang guard, generous for a loaded machine: the quadratic parse took 18 s.
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () ->
+            assertThatThrownBy(() -> NpyArray.open(file))
+                .isInstanceOf(NpyFormatException.class)
+                .hasMessageContaining(
+                    "expected a number of at most 100 characters, found a number of 1000000"
+                        + " characters \"9999999999999999999999999999999999999999...\"")
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(300)));
+  }
+
+  @Test
+  void aHugeDescrIsQuotedShort() throws IOException {
+    String descr = "x".repeat(100_000);
+    Path file =
+        Files.write(
+            dir.resolve("descr.npy"),
+            npy(2, "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (6,)}", sixInts()));
+    assertThatThrownBy(() -> NpyArray.open(file))
+        .isInstanceOf(NpyFormatException.class)
+        .hasMessageEndingWith("found unsupported dtype '" + "x".repeat(40) + "...'")
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(400));
   }
 
   @Test

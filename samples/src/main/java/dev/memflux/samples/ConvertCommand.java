@@ -2,11 +2,15 @@ package dev.memflux.samples;
 
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
+import dev.memflux.samples.data.IdxConverter;
+import dev.memflux.samples.data.InputFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,15 +29,18 @@ import picocli.CommandLine.Spec;
  * memflux convert raw data.bin --dtype '&lt;f4' --shape 1000,3,32,32 --offset 0 data.npy
  * </pre>
  *
- * <p>Each prints what it wrote. Errors reach the handlers set up in {@link Main}: a bad input file
- * or value is one line on stderr and status 2. A half-written output is deleted.
+ * <p>Each prints what it wrote. OUT appears whole or not at all ({@link NpyWriter} writes it beside
+ * the destination and renames it over): a failure, a full disk or a kill leaves any previous OUT as
+ * it was, and a symbolic link at OUT stays a link to the replaced file. Errors reach the handlers
+ * set up in {@link Main}: a bad input file or value is one line on stderr and status 2, saying
+ * whether OUT was left as it was.
  */
 @Command(
     name = "convert",
     mixinStandardHelpOptions = true,
     description = "Convert IDX (MNIST, Fashion-MNIST) or raw np.memmap files to .npy.",
     subcommands = {ConvertCommand.Idx.class, ConvertCommand.Raw.class})
-public final class ConvertCommand implements Callable<Integer> {
+final class ConvertCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
@@ -73,8 +80,7 @@ public final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-      checkDistinct(in, out);
-      IdxFile.convert(in, out, channels, labelsInt64);
+      replace(in, out, () -> IdxConverter.convert(in, out, channels, labelsInt64));
       return printWritten(spec, out);
     }
   }
@@ -99,8 +105,12 @@ public final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-      checkDistinct(in, out);
       RawLayout.Layout raw = layout.resolve();
+      replace(in, out, () -> copy(raw));
+      return printWritten(spec, out);
+    }
+
+    private void copy(RawLayout.Layout raw) throws IOException {
       long bytes;
       try (NpyArray src = raw.open(in)) {
         bytes = src.count() * raw.type().itemSize(); // opened to check the shape, offset and size
@@ -111,14 +121,56 @@ public final class ConvertCommand implements Callable<Integer> {
         dst.transferFrom(src, raw.offset(), bytes);
         dst.finish();
       }
-      return printWritten(spec, out);
     }
   }
 
-  /** Creating the output truncates it: refuse when it is the input itself. */
+  /** Writes OUT; a conversion's only effect is the file it puts in place. */
+  @FunctionalInterface
+  private interface Conversion {
+    void run() throws IOException;
+  }
+
+  /**
+   * Checks {@code in} and {@code out}, then runs {@code conversion}, which replaces {@code out}.
+   * When it fails with an {@link IOException}, the message says whether {@code out} was left as it
+   * was (checked, not assumed: only a failed directory sync after the rename changes it).
+   */
+  private static void replace(Path in, Path out, Conversion conversion) throws IOException {
+    InputFiles.requireRegular(in);
+    checkDistinct(in, out);
+    Object before = identity(out);
+    try {
+      conversion.run();
+    } catch (IOException e) {
+      Object after = identity(out);
+      if (after == null && before == null) {
+        throw new IOException(e.getMessage() + "; nothing written to " + out, e);
+      }
+      if (after != null && after.equals(before)) {
+        throw new IOException(e.getMessage() + "; " + out + " left as it was", e);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The output replaces whatever is at OUT once it is complete; were that the input, the input
+   * would be gone (for {@code raw}, its data with it). A slip, surely: refused.
+   */
   private static void checkDistinct(Path in, Path out) throws IOException {
-    if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out)) {
+    if (Files.exists(out) && Files.isSameFile(in, out)) {
       throw new IllegalArgumentException("OUT " + out + " is the input file " + in);
+    }
+  }
+
+  /** What tells the file at {@code path} (after links) from a replacement; null when none. */
+  private static Object identity(Path path) {
+    try {
+      BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
+      Object key = a.fileKey() != null ? a.fileKey() : a.creationTime();
+      return List.of(key, a.lastModifiedTime(), a.size());
+    } catch (IOException absent) {
+      return null;
     }
   }
 
@@ -130,7 +182,7 @@ public final class ConvertCommand implements Callable<Integer> {
           "wrote "
               + out
               + ": shape "
-              + IdxFile.shapeString(written.shape())
+              + NpyArray.shapeString(written.shape())
               + ", dtype "
               + written.dtype().descr()
               + ", "

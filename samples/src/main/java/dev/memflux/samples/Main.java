@@ -1,5 +1,6 @@
 package dev.memflux.samples;
 
+import dev.memflux.samples.bench.BenchCommand;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -29,7 +30,8 @@ import picocli.CommandLine.Spec;
       ConvertCommand.class,
       TrainCommand.class,
       BenchCommand.class,
-      SoakCommand.class
+      SoakCommand.class,
+      CompletionCommand.class
     })
 public final class Main implements Callable<Integer> {
 
@@ -47,8 +49,12 @@ public final class Main implements Callable<Integer> {
    * @param args the command line arguments
    */
   public static void main(String[] args) {
-    // First, before any class can touch DJL: DJL must never reach the network or its telemetry.
-    System.setProperty("ai.djl.offline", "true");
+    // First, before any class can touch DJL: DJL must never reach the network or its telemetry,
+    // unless the user asked for DJL's download of natives with -Dai.djl.offline=false (README,
+    // GPU).
+    if (System.getProperty("ai.djl.offline") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
     System.setProperty("OPT_OUT_TRACKING", "true");
     NativeHeap.retainFreedMemoryUnlessSet();
     System.exit(commandLine().execute(args));
@@ -57,6 +63,7 @@ public final class Main implements Callable<Integer> {
   /** The command line with memflux's error reporting, for {@link #main} and for tests. */
   static CommandLine commandLine() {
     CommandLine commandLine = new CommandLine(new Main());
+    setVersionProvider(commandLine, new MemfluxVersion());
     commandLine.setParameterExceptionHandler(
         (e, args) -> {
           report(e.getCommandLine(), oneLine(e.getMessage()) + " (see --help)");
@@ -69,6 +76,12 @@ public final class Main implements Callable<Integer> {
           return badInput ? BAD_INPUT : INTERNAL_ERROR;
         });
     return commandLine;
+  }
+
+  /** Every subcommand's {@code --version} says what the top-level one does. */
+  private static void setVersionProvider(CommandLine command, MemfluxVersion version) {
+    command.getCommandSpec().versionProvider(version);
+    command.getSubcommands().values().forEach(sub -> setVersionProvider(sub, version));
   }
 
   /** Without a subcommand, trains with the defaults: the quickest way to see memflux work. */

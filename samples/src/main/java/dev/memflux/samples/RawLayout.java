@@ -23,7 +23,9 @@ final class RawLayout {
   @Option(
       names = "--dtype",
       paramLabel = "DTYPE",
-      description = "raw element type, a numpy dtype string, e.g. <f4, |u1, >i8")
+      description =
+          "raw element type, a numpy dtype string, e.g. '<f4', '|u1', '>i8' (quoted: the shell"
+              + " reads < and > as redirections)")
   private String dtype;
 
   @Option(

@@ -20,6 +20,7 @@ import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
 import dev.memflux.core.Shuffle;
+import dev.memflux.samples.data.FileTrees;
 import dev.memflux.train.Training;
 import dev.memflux.train.TrainingOptions;
 import dev.memflux.train.TrainingReport;
@@ -45,7 +46,9 @@ import picocli.CommandLine.Spec;
  * direct memory, resident set size and thread count every few seconds. Prints a table and the
  * growth of each figure after warm-up (the first 20% of the run); exits with 1 when any grew by
  * more than 5% (and by more than 8 MiB, or one thread: below that it is noise), which is how a slow
- * leak shows up long before it crashes a job that runs for days.
+ * leak shows up long before it crashes a job that runs for days. Samples are taken between rounds
+ * (one epoch each), when no pipeline is running, so a slow machine takes fewer: the run goes on
+ * past N minutes until it has {@value #MIN_SAMPLES}, enough for a trend after warm-up.
  */
 @Command(
     name = "soak",
@@ -53,12 +56,13 @@ import picocli.CommandLine.Spec;
     description =
         "Train a small model for N minutes through the full pipeline and check that"
             + " heap, direct memory, RSS and threads stay flat.")
-public final class SoakCommand implements Callable<Integer> {
+final class SoakCommand implements Callable<Integer> {
 
   static final double MAX_GROWTH_PERCENT = 5.0;
   // Growth below these is noise, not a leak: a pool buffer or two, an allocator arena, one thread.
   static final double[] NOISE_FLOOR = {8 << 20, 8 << 20, 8 << 20, 1};
   static final double WARM_UP = 0.2;
+  static final int MIN_SAMPLES = 6;
   private static final int ROWS = 2048;
   private static final int SIDE = 16;
   private static final int CLASSES = 4;
@@ -145,7 +149,7 @@ public final class SoakCommand implements Callable<Integer> {
             out.flush();
             nextSample += intervalMillis * 1_000_000L;
           }
-          if (now - start >= runNanos) {
+          if (now - start >= runNanos && samples.size() >= MIN_SAMPLES) {
             break;
           }
           // A fresh pipeline each round (one epoch): per-subscription threads, pools and

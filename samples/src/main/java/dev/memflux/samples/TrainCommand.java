@@ -1,7 +1,14 @@
 package dev.memflux.samples;
 
+import dev.memflux.samples.data.DataSource;
+import dev.memflux.samples.data.OutputPlaces;
+import dev.memflux.samples.job.TrainSettings;
+import dev.memflux.samples.report.ReportWriter;
+import dev.memflux.samples.report.TrainOutcome;
+import dev.memflux.samples.report.TrainSummary;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -23,9 +30,10 @@ import picocli.CommandLine.Spec;
  * </pre>
  *
  * <p>The first line names the dataset; then progress (a bar on a terminal, a line per quarter epoch
- * otherwise) and a line per epoch; then the verdict on the bottleneck. With {@code --json} the last
- * line is one JSON object ({@link TrainSummary}). Bad options or input print one line on stderr and
- * exit with status 2.
+ * otherwise) and a line per epoch; then the verdict on the bottleneck. With {@code --json} all that
+ * goes to stderr, and stdout holds one line: a JSON object ({@link TrainSummary}). Bad options or
+ * input print one line on stderr and exit with status 2; warnings (a damaged checkpoint skipped on
+ * {@code --resume}) are lines on stderr too.
  */
 @Command(
     name = "train",
@@ -35,7 +43,7 @@ import picocli.CommandLine.Spec;
       "Train an MLP or CNN on memory-mapped .npy images, validating on the test split each epoch.",
       "Without arguments: an MLP on Fashion-MNIST (synthetic shapes when it is not installed)."
     })
-public final class TrainCommand implements Callable<Integer> {
+final class TrainCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
@@ -67,7 +75,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--lr",
       defaultValue = "0.001",
-      description = "Adam learning rate. Default: ${DEFAULT-VALUE}")
+      description = {
+        "Peak learning rate of Adam: the rate follows a cosine from it down to 1%% of it",
+        "over the epochs trained. Default: ${DEFAULT-VALUE}"
+      })
   private float learningRate;
 
   @Option(
@@ -113,13 +124,15 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Write report.md, report.json and PNG charts here")
   private Path report;
 
-  @Option(names = "--json", description = "End the output with one line of JSON")
+  @Option(
+      names = "--json",
+      description = "Print one line of JSON on stdout at the end; everything else goes to stderr")
   private boolean json;
 
   private final DataSource source;
 
   /** The command with the default data source (Fashion-MNIST from Debian's package). */
-  public TrainCommand() {
+  TrainCommand() {
     this(DataSource.defaults());
   }
 
@@ -137,11 +150,22 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     TrainSettings settings = settings();
-    PrintWriter out = spec.commandLine().getOut();
+    // Before any work: a place that cannot take the outputs would fail only after training.
+    if (checkpoint != null) {
+      OutputPlaces.directory("--checkpoint", checkpoint);
+    }
+    if (report != null) {
+      OutputPlaces.directory("--report", report);
+    }
+    if (resume != null && !Files.isDirectory(resume)) {
+      throw new IllegalArgumentException("--resume " + resume + ": not a directory");
+    }
+    // With --json, stdout carries the JSON alone, so that it can be piped; the rest goes to stderr.
+    PrintWriter out = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
     DataSource.Dataset dataset = source.resolve(data);
     out.println(dataset.description());
     out.flush();
-    TrainOutcome outcome = TrainingJob.run(settings, dataset, ProgressPrinter.forConsole(out));
+    TrainOutcome outcome = TrainingJob.run(settings, dataset, out, this::warn);
     TrainSummary summary = TrainSummary.of(outcome);
     out.println(
         String.format(
@@ -156,10 +180,12 @@ public final class TrainCommand implements Callable<Integer> {
     if (report != null) {
       out.println("report: " + ReportWriter.write(report, outcome));
     }
-    if (json) {
-      out.println(summary.toJson());
-    }
     out.flush();
+    if (json) {
+      PrintWriter stdout = spec.commandLine().getOut();
+      stdout.println(summary.toJson());
+      stdout.flush();
+    }
     return 0;
   }
 
@@ -177,7 +203,14 @@ public final class TrainCommand implements Callable<Integer> {
           checkpoint,
           resume);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+  }
+
+  /** Prints a warning as one line on stderr, named as the error line is. */
+  private void warn(String warning) {
+    PrintWriter err = spec.commandLine().getErr();
+    err.println(spec.qualifiedName() + ": warning: " + warning);
+    err.flush();
   }
 }

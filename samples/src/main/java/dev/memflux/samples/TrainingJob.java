@@ -12,28 +12,37 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.memflux.augment.Augment;
 import dev.memflux.augment.ImageLayout;
-import dev.memflux.core.DType;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
+import dev.memflux.samples.data.DataSource;
+import dev.memflux.samples.job.ChannelStats;
+import dev.memflux.samples.job.Classifiers;
+import dev.memflux.samples.job.TrainInputs;
+import dev.memflux.samples.job.TrainSettings;
+import dev.memflux.samples.report.TimelineRecorder;
+import dev.memflux.samples.report.TrainOutcome;
 import dev.memflux.train.Checkpoint;
+import dev.memflux.train.ProgressListener;
 import dev.memflux.train.Training;
 import dev.memflux.train.TrainingOptions;
 import dev.memflux.train.TrainingReport;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 import reactor.core.Exceptions;
 
 /**
  * Runs one training job: memory-mapped .npy files → {@link Loader} → {@link Augment} → {@code
- * Training.fit} with a {@link Models} block, softmax cross-entropy and Adam, validating on the test
- * split (standardised, never augmented) after every epoch. Everything it opens (arrays, model,
+ * Training.fit} with a {@link Classifiers} block, softmax cross-entropy and Adam, validating on the
+ * test split (standardised, never augmented) after every epoch. Everything it opens (arrays, model,
  * trainer) is closed before it returns or throws.
  *
  * <pre>{@code
- * TrainOutcome outcome = TrainingJob.run(settings, DataSource.defaults().resolve("auto"), printer);
+ * TrainOutcome outcome =
+ *     TrainingJob.run(settings, DataSource.defaults().resolve("auto"), out, System.err::println);
  * }</pre>
  */
 final class TrainingJob {
@@ -49,26 +58,29 @@ final class TrainingJob {
 
   // Validation does no backward pass: bigger batches make it faster at no cost in accuracy.
   private static final int VALIDATION_BATCH = 1000;
-  private static final Duration RATE_INTERVAL = Duration.ofMillis(250);
+  private static final Duration TIMELINE_INTERVAL = Duration.ofMillis(250);
 
   private TrainingJob() {}
 
   /**
-   * Trains as {@code settings} say on {@code data}, showing progress on {@code printer}.
+   * Trains as {@code settings} say on {@code data}, showing progress on {@code out} (a bar redrawn
+   * in place when the JVM has a console) and warnings on {@code warnings}: the damaged checkpoints
+   * a resume skipped.
    *
-   * @throws IOException when a file cannot be read, is not images (N, C, H, W) uint8 with int64
-   *     labels, or the checkpoint to resume is missing or does not fit the model
+   * @throws IOException when a file cannot be read, does not fit the model ({@link TrainInputs}),
+   *     or no checkpoint to resume is intact or fits the model
    * @throws IllegalArgumentException when the settings do not fit the data or the checkpoint
    */
-  static TrainOutcome run(TrainSettings settings, DataSource.Dataset data, ProgressPrinter printer)
+  static TrainOutcome run(
+      TrainSettings settings, DataSource.Dataset data, PrintWriter out, Consumer<String> warnings)
       throws IOException {
     try (NpyArray x = NpyArray.open(data.trainX());
         NpyArray y = NpyArray.open(data.trainY());
         NpyArray testX = NpyArray.open(data.testX());
         NpyArray testY = NpyArray.open(data.testY())) {
-      long[] image = imageShape(x, testX);
-      int classes = classes(y, testY);
-      ChannelStats stats = ChannelStats.of(x);
+      TrainInputs inputs = TrainInputs.check(x, y, testX, testY, settings.model());
+      long[] image = inputs.imageShape();
+      ChannelStats stats = inputs.stats();
       Loader loader =
           Loader.builder(x, y)
               .batchSize(settings.batchSize())
@@ -93,12 +105,15 @@ final class TrainingJob {
       // Parameter initialisation and dropout draw from the engine's generator.
       Engine.getInstance().setRandomSeed(Long.hashCode(settings.seed()));
       try (Model model = Model.newInstance(settings.model())) {
-        model.setBlock(Models.block(settings.model(), classes));
+        model.setBlock(Classifiers.block(settings.model(), inputs.classes()));
         if (settings.resume() != null) {
           // A missing checkpoint is Checkpoint's NoSuchFileException, which names the file.
-          loader =
-              loader.resumeFrom(
-                  Checkpoint.load(model, settings.resume(), settings.model()).state());
+          Checkpoint resumed = Checkpoint.load(model, settings.resume(), settings.model());
+          for (String damaged : resumed.skipped()) {
+            warnings.accept(
+                "skipped a damaged checkpoint: " + damaged + "; resuming from " + resumed.params());
+          }
+          loader = loader.resumeFrom(resumed.state());
         }
         long firstEpoch = loader.startState().epoch();
         if (firstEpoch >= settings.epochs()) {
@@ -109,18 +124,23 @@ final class TrainingJob {
                   + firstEpoch
                   + " epochs; ask for more with --epochs");
         }
-        StepClock clock = new StepClock();
+        ProgressListener progress =
+            ProgressListener.builder(settings.epochs(), loader.batchesPerEpoch())
+                .firstEpoch(firstEpoch)
+                .output(out, System.console() != null)
+                .build();
+        TimelineRecorder timeline =
+            new TimelineRecorder(
+                List.of(loader.gatherMeter(), trainImages.meter(), progress.stepMeter()),
+                TIMELINE_INTERVAL);
         DefaultTrainingConfig config =
             new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .addEvaluator(new Accuracy())
                 .optOptimizer(
                     Optimizer.adam().optLearningRateTracker(learningRate(settings, loader)).build())
                 .addTrainingListeners(TrainingListener.Defaults.basic())
-                .addTrainingListeners(
-                    new ProgressListener(
-                        clock, printer, firstEpoch, settings.epochs(), loader.batchesPerEpoch()));
+                .addTrainingListeners(progress, timeline);
         try (Trainer trainer = model.newTrainer(config)) {
-          trainer.setMetrics(clock);
           trainer.initialize(new Shape(1, image[0], image[1], image[2]));
           TrainingOptions.Builder options =
               TrainingOptions.builder()
@@ -129,22 +149,13 @@ final class TrainingJob {
           if (settings.checkpoint() != null) {
             options = options.checkpoints(settings.checkpoint(), settings.model());
           }
-          RateSampler rates =
-              new RateSampler(
-                  List.of(loader.gatherMeter(), trainImages.meter(), clock.meter()), RATE_INTERVAL);
           TrainingReport report;
-          try (rates) {
-            clock.startEpoch();
+          timeline.start();
+          try (timeline) {
             report = fit(trainer, loader, trainImages, options.build());
           }
           return new TrainOutcome(
-              data.description(),
-              settings,
-              stats,
-              firstEpoch,
-              report,
-              rates.names(),
-              rates.samples());
+              data.description(), settings, stats, firstEpoch, report, timeline.timeline());
         }
       }
     }
@@ -192,54 +203,5 @@ final class TrainingJob {
       }
       throw e;
     }
-  }
-
-  /** The image shape (C, H, W) both splits share. */
-  private static long[] imageShape(NpyArray train, NpyArray test) throws IOException {
-    for (NpyArray a : List.of(train, test)) {
-      if (a.ndim() != 4 || !ChannelStats.isUint8(a.dtype())) {
-        throw new IOException(
-            a.path()
-                + ": expected uint8 images (N, C, H, W), found "
-                + a.dtype()
-                + " of shape "
-                + IdxFile.shapeString(a.shape()));
-      }
-    }
-    long[] shape = train.rowShape();
-    if (!Arrays.equals(shape, test.rowShape())) {
-      throw new IOException(
-          test.path()
-              + ": test images have shape "
-              + IdxFile.shapeString(test.rowShape())
-              + " but train images "
-              + IdxFile.shapeString(shape));
-    }
-    return shape;
-  }
-
-  /** The class count: one more than the largest label, which must be int64 and not negative. */
-  private static int classes(NpyArray train, NpyArray test) throws IOException {
-    long max = 0;
-    for (NpyArray labels : List.of(train, test)) {
-      if (labels.dtype().kind() != DType.Kind.INT || labels.dtype().itemSize() != 8) {
-        throw new IOException(
-            labels.path()
-                + ": expected int64 labels, found "
-                + labels.dtype()
-                + " (memflux convert idx --labels-int64 writes them)");
-      }
-      for (long i = 0; i < labels.rows(); i++) {
-        long label = labels.getLong(i);
-        if (label < 0) {
-          throw new IOException(labels.path() + ": label " + label + " at row " + i + " < 0");
-        }
-        max = Math.max(max, label);
-      }
-    }
-    if (max >= Integer.MAX_VALUE) {
-      throw new IOException(train.path() + ": label " + max + " is too large for a class index");
-    }
-    return (int) max + 1;
   }
 }

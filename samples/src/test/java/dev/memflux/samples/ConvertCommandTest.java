@@ -1,11 +1,14 @@
 package dev.memflux.samples;
 
-import static dev.memflux.samples.IdxFixtures.gzip;
-import static dev.memflux.samples.IdxFixtures.write;
+import static dev.memflux.samples.data.IdxFixtures.gzip;
+import static dev.memflux.samples.data.IdxFixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.SmallDisk;
+import dev.memflux.samples.data.Fifo;
+import dev.memflux.samples.data.IdxFixtures;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -14,6 +17,8 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -248,5 +253,154 @@ class ConvertCommandTest {
   void missingFormatIsAUsageError() {
     assertThat(run()).isEqualTo(2);
     assertThat(err.toString()).contains("missing format");
+  }
+
+  /** A correct .npy at {@code name} from 3 labels, the "previous output" of the tests below. */
+  private Path goodOutput(String name) throws IOException {
+    Path good = dir.resolve(name);
+    Path labels = write(dir.resolve("good-labels"), IdxFixtures.labels(3));
+    assertThat(run("idx", labels.toString(), good.toString())).as(err.toString()).isZero();
+    out.getBuffer().setLength(0);
+    return good;
+  }
+
+  /** A gzipped IDX of 5 images whose stream is cut off halfway. */
+  private Path truncatedGzip() throws IOException {
+    byte[] gz = gzip(IdxFixtures.images(5, 28));
+    return write(dir.resolve("trunc.gz"), Arrays.copyOf(gz, gz.length / 2));
+  }
+
+  private List<String> hiddenTemporaryFiles() throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList();
+    }
+  }
+
+  /** Issue 16.2: a failed convert exited 2 and deleted the previous, correct output. */
+  @Test
+  void aTruncatedInputLeavesThePreviousOutputAsItWasAndSaysSo() throws IOException {
+    Path good = goodOutput("good.npy");
+    byte[] before = Files.readAllBytes(good);
+    Path in = truncatedGzip();
+
+    int status = run("idx", in.toString(), good.toString());
+
+    assertThat(status).isEqualTo(2);
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString().lines())
+        .singleElement()
+        .asString()
+        .startsWith("memflux convert idx: " + in + ": at byte ")
+        .contains("damaged gzip data")
+        .endsWith("; " + good + " left as it was");
+    assertThat(Files.readAllBytes(good)).isEqualTo(before);
+    assertThat(hiddenTemporaryFiles()).isEmpty();
+  }
+
+  @Test
+  void aFailureWithoutAPreviousOutputSaysNothingWasWritten() throws IOException {
+    Path in = truncatedGzip();
+    Path npy = dir.resolve("new.npy");
+
+    assertThat(run("idx", in.toString(), npy.toString())).isEqualTo(2);
+
+    assertThat(err.toString().strip()).endsWith("; nothing written to " + npy);
+    assertThat(npy).doesNotExist();
+    assertThat(hiddenTemporaryFiles()).isEmpty();
+  }
+
+  /** Issue 16.2: through a symbolic link, a failure deleted the link and half-wrote the target. */
+  @Test
+  void throughASymbolicLinkTheLinkStaysAndOnlyACompleteFileReplacesItsTarget() throws IOException {
+    Path target = goodOutput("target.npy");
+    byte[] before = Files.readAllBytes(target);
+    Path link = Files.createSymbolicLink(dir.resolve("link.npy"), target.getFileName());
+
+    assertThat(run("idx", truncatedGzip().toString(), link.toString())).isEqualTo(2);
+
+    assertThat(link).isSymbolicLink();
+    assertThat(Files.readSymbolicLink(link)).isEqualTo(target.getFileName());
+    assertThat(Files.readAllBytes(target)).isEqualTo(before);
+    assertThat(err.toString().strip()).endsWith("; " + link + " left as it was");
+
+    Path images = write(dir.resolve("x.gz"), gzip(IdxFixtures.images(5, 28)));
+    assertThat(run("idx", images.toString(), link.toString())).as(err.toString()).isZero();
+
+    assertThat(link).isSymbolicLink();
+    try (NpyArray x = NpyArray.open(target)) {
+      assertThat(x.shape()).containsExactly(5, 28, 28);
+    }
+    assertThat(hiddenTemporaryFiles()).isEmpty();
+  }
+
+  @Test
+  void idxWithBytesAfterItsDataIsRefusedNamingBothLengths() throws IOException {
+    byte[] labels = IdxFixtures.labels(4); // 8-byte header, 4 labels
+    Path in = write(dir.resolve("y"), Arrays.copyOf(labels, labels.length + 2));
+    Path npy = dir.resolve("y.npy");
+
+    assertThat(run("idx", in.toString(), npy.toString())).isEqualTo(2);
+
+    assertThat(err.toString().lines())
+        .containsExactly(
+            "memflux convert idx: "
+                + in
+                + ": at byte 12: expected the end of the file after 4 data bytes for shape (4,)"
+                + " of U1 (12 bytes in all), found 2 more bytes (14 in all); nothing written to "
+                + npy);
+    assertThat(npy).doesNotExist();
+  }
+
+  /** Issue 16.6: a FIFO as input hung convert (and inspect) forever. */
+  @Test
+  void aFifoAsInputIsRefusedBeforeItIsOpened() throws Exception {
+    Path fifo = Fifo.make(dir.resolve("fifo"));
+    String[][] commands = {
+      {"idx", fifo.toString(), path("a.npy")},
+      {"raw", fifo.toString(), "--dtype", "<f4", "--shape", "4", path("a.npy")},
+    };
+    for (String[] command : commands) {
+      err.getBuffer().setLength(0);
+
+      int status = Fifo.within("convert " + command[0], () -> run(command));
+
+      assertThat(status).isEqualTo(2);
+      assertThat(err.toString().lines())
+          .containsExactly("memflux convert " + command[0] + ": " + fifo + ": not a regular file");
+    }
+    assertThat(dir.resolve("a.npy")).doesNotExist();
+  }
+
+  @Test
+  void aDirectoryAsInputIsNamedAsSuch() {
+    assertThat(run("idx", dir.toString(), path("a.npy"))).isEqualTo(2);
+    assertThat(err.toString().lines())
+        .containsExactly("memflux convert idx: " + dir + ": is a directory");
+  }
+
+  /** Issue 16.2 on a full disk: the previous output survives and the message says why. */
+  @Test
+  void aFullDiskLeavesThePreviousOutputAsItWas() throws Exception {
+    Path small = Files.createDirectory(dir.resolve("small"));
+    try (SmallDisk disk = SmallDisk.mount(small, "1m")) {
+      Path good = small.resolve("good.npy");
+      Path labels = write(dir.resolve("labels"), IdxFixtures.labels(3));
+      assertThat(run("idx", labels.toString(), good.toString())).as(err.toString()).isZero();
+      byte[] before = Files.readAllBytes(good);
+      Path images = write(dir.resolve("big.gz"), gzip(IdxFixtures.images(2000, 28))); // 1.5 MiB
+
+      int status = run("idx", images.toString(), good.toString());
+
+      assertThat(status).isEqualTo(2);
+      assertThat(err.toString().lines())
+          .singleElement()
+          .asString()
+          .startsWith("memflux convert idx: " + good + ": cannot write: the file needs 1568128")
+          .endsWith(" free; " + good + " left as it was");
+      assertThat(Files.readAllBytes(good)).isEqualTo(before);
+      try (Stream<Path> files = Files.list(small)) {
+        assertThat(files).containsExactly(good);
+      }
+    }
   }
 }

@@ -2,8 +2,7 @@ package dev.memflux.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.memflux.core.DType;
-import dev.memflux.core.NpyArray;
+import dev.memflux.samples.data.Fifo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -121,21 +120,6 @@ class InspectCommandTest {
   }
 
   @Test
-  void sumsRowsLargerThanABlockElementByElement() throws IOException {
-    try (NpyArray a =
-        NpyArray.create(dir.resolve("wide.npy"), DType.parse(">u2"), new long[] {3, 50})) {
-      for (int r = 0; r < 3; r++) {
-        for (int c = 0; c < 50; c++) {
-          a.setLong(r * 50 + c, r, c);
-        }
-      }
-      assertThat(InspectCommand.sum(a, 16))
-          .isEqualTo(InspectCommand.sum(a, 1 << 20))
-          .isEqualTo(11175);
-    }
-  }
-
-  @Test
   void badInputPrintsOneLineAndExitsWithTwo() throws IOException {
     Path text = Files.writeString(dir.resolve("notes.npy"), "hello");
     String[][] cases = {
@@ -172,6 +156,23 @@ class InspectCommandTest {
     assertThat(run(cases[0]).err()).contains("no such file").contains("missing.npy");
     assertThat(run(cases[1]).err()).contains("notes.npy").contains("at byte 0");
     assertThat(run(cases[8]).err()).contains("needs 9600 bytes");
+  }
+
+  /** Issue 16.6: inspect on a FIFO waited forever for a writer. */
+  @Test
+  void aFifoIsRefusedBeforeItIsOpened() throws Exception {
+    Path fifo = Fifo.make(dir.resolve("x.npy"));
+    String[][] cases = {
+      {"inspect", fifo.toString()},
+      {"inspect", fifo.toString(), "--raw", "--dtype", "<f4", "--shape", "4"},
+    };
+    for (String[] args : cases) {
+      Run r = Fifo.within(String.join(" ", args), () -> run(args));
+
+      assertThat(r.status()).isEqualTo(2);
+      assertThat(r.err().lines())
+          .containsExactly("memflux inspect: " + fifo + ": not a regular file");
+    }
   }
 
   @Test

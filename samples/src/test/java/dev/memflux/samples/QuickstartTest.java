@@ -19,6 +19,7 @@ import dev.memflux.augment.ImageLayout;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
+import dev.memflux.samples.data.SyntheticImages;
 import dev.memflux.train.Training;
 import dev.memflux.train.TrainingOptions;
 import dev.memflux.train.TrainingReport;

@@ -9,13 +9,14 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * A short run of {@code memflux soak}: the table, the growth line and a verdict that matches the
- * exit.
+ * A short run of {@code memflux soak}, which must pass: the one thing a soak exists to catch is a
+ * figure that grows, and a FAIL here is that (a pipeline leaking buffers, threads or native
+ * memory), not noise, since growth under 8 MiB or one thread is below the verdict's floor.
  */
 class SoakCommandSoakTest {
 
   @Test
-  void aShortSoakPrintsTheTableTheGrowthAndAVerdictMatchingItsExitStatus() {
+  void aShortSoakPassesWithTheTableAndTheGrowthOfEachFigure() {
     CommandLine cl = Main.commandLine();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -33,8 +34,8 @@ class SoakCommandSoakTest {
         .containsPattern(
             "growth after warm-up \\(first 20%\\): heap [+-]\\d+\\.\\d% direct [+-]\\d+\\.\\d%"
                 + " rss [+-]\\d+\\.\\d% threads [+-]\\d+\\.\\d%");
-    assertThat(text).containsPattern("verdict: (PASS|FAIL)");
-    assertThat(status).isEqualTo(text.contains("verdict: PASS") ? 0 : 1);
+    assertThat(text).as("the soak's output:%n%s", text).contains("verdict: PASS");
+    assertThat(status).as("the soak's output:%n%s", text).isZero();
     // the last row has trained: epochs and batches went up
     String last =
         text.lines()

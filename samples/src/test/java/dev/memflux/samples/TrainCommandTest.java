@@ -2,6 +2,14 @@ package dev.memflux.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.memflux.samples.data.Fifo;
+import dev.memflux.samples.data.SyntheticImages;
+import dev.memflux.samples.data.Unwritable;
+import dev.memflux.train.Checkpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -16,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@code memflux train} end to end, in-process, on a few hundred synthetic images. */
 class TrainCommandTest {
@@ -50,17 +58,27 @@ class TrainCommandTest {
   /** Runs {@code memflux train} on the synthetic data in batches of 50 (6 per epoch). */
   private int train(String... args) {
     List<String> all =
-        new ArrayList<>(
-            List.of("train", "--data", data.toString(), "--batch-size", "50", "--workers", "1"));
+        new ArrayList<>(List.of("--data", data.toString(), "--batch-size", "50", "--workers", "1"));
     all.addAll(Arrays.asList(args));
+    return run(all);
+  }
+
+  /** Runs {@code memflux train ARGS} with Main's error handling, as the jar does. */
+  private int run(List<String> args) {
+    List<String> command = new ArrayList<>(List.of("train"));
+    command.addAll(args);
     return Main.commandLine()
         .setOut(new PrintWriter(out))
         .setErr(new PrintWriter(err))
-        .execute(all.toArray(String[]::new));
+        .execute(command.toArray(String[]::new));
   }
 
   private List<String> outLines() {
     return out.toString().lines().toList();
+  }
+
+  private List<String> errLines() {
+    return err.toString().lines().toList();
   }
 
   private String lastLine() {
@@ -74,15 +92,13 @@ class TrainCommandTest {
     return m.group(1);
   }
 
+  /** Issue 18: with --json, stdout is the JSON line alone, so that it can be piped. */
   @Test
-  void jsonEndsTheOutputWithTheSummary() {
+  void jsonIsTheOnlyLineOnStdoutAndEverythingElseGoesToStderr() {
     int status = train("--epochs", "2", "--json");
 
     assertThat(status).as(err.toString()).isZero();
-    assertThat(outLines().get(0)).isEqualTo("dataset: " + data + " (300 train, 100 test images)");
-    assertThat(outLines())
-        .anyMatch(l -> l.startsWith("epoch 1/2: loss "))
-        .anyMatch(l -> l.startsWith("epoch 2/2: loss ") && l.contains("test acc"));
+    assertThat(outLines()).hasSize(1);
     String json = lastLine();
     assertThat(json).startsWith("{").endsWith("}");
     for (String key : JSON_KEYS) {
@@ -94,6 +110,12 @@ class TrainCommandTest {
     assertThat(Double.parseDouble(jsonValue(json, "samples_per_sec"))).isPositive();
     assertThat(Double.parseDouble(jsonValue(json, "data_wait_pct"))).isBetween(0.0, 100.0);
     assertThat(Double.parseDouble(jsonValue(json, "seconds"))).isPositive();
+    assertThat(errLines().get(0)).isEqualTo("dataset: " + data + " (300 train, 100 test images)");
+    assertThat(errLines())
+        .anyMatch(l -> l.startsWith("epoch 1/2: loss "))
+        .anyMatch(l -> l.startsWith("epoch 2/2: loss ") && l.contains("test acc"))
+        .anyMatch(l -> l.startsWith("done: test accuracy "))
+        .anyMatch(l -> l.matches("(compute|input)-bound: .*"));
     // the command ran in this JVM, whose DJL may never go online
     assertThat(System.getProperty("ai.djl.offline")).isEqualTo("true");
   }
@@ -135,6 +157,40 @@ class TrainCommandTest {
     String json = Files.readString(report.resolve("report.json")).strip();
     assertThat(json).startsWith("{\"summary\":{").endsWith("}");
     assertThat(json).contains("\"epochs\":[{\"epoch\":0,", "{\"epoch\":1,", "\"bottleneck\":");
+    assertTimelineRedrawsThePipelineChart(JsonParser.parseString(json).getAsJsonObject());
+  }
+
+  /** The series of the pipeline chart: equal lengths, every stage, both epochs marked. */
+  private static void assertTimelineRedrawsThePipelineChart(JsonObject report) {
+    JsonObject timeline = report.getAsJsonObject("timeline");
+    assertThat(timeline.get("rate_window_seconds").getAsDouble()).isEqualTo(1.0);
+    List<String> stages = new ArrayList<>();
+    for (JsonElement e : timeline.getAsJsonArray("rates")) {
+      JsonObject rate = e.getAsJsonObject();
+      stages.add(rate.get("stage").getAsString());
+      int n = rate.getAsJsonArray("seconds").size();
+      assertThat(n).as("points of %s", rate.get("stage")).isPositive();
+      assertThat(rate.getAsJsonArray("batches_per_sec")).hasSize(n);
+    }
+    assertThat(stages).containsExactly("gather", "augment", "train");
+    List<String> gaps = new ArrayList<>();
+    for (JsonElement e : timeline.getAsJsonArray("in_flight")) {
+      JsonObject gap = e.getAsJsonObject();
+      gaps.add(gap.get("from").getAsString() + ">" + gap.get("to").getAsString());
+      assertThat(gap.getAsJsonArray("batches")).hasSameSizeAs(gap.getAsJsonArray("seconds"));
+    }
+    assertThat(gaps).containsExactly("gather>augment", "augment>convert", "convert>train");
+    JsonArray epochs = timeline.getAsJsonArray("epochs");
+    assertThat(epochs).hasSize(2);
+    double previousEnd = 0;
+    for (int i = 0; i < 2; i++) {
+      JsonObject epoch = epochs.get(i).getAsJsonObject();
+      assertThat(epoch.get("epoch").getAsLong()).isEqualTo(i);
+      double validation = epoch.get("validation_start_seconds").getAsDouble();
+      double end = epoch.get("end_seconds").getAsDouble();
+      assertThat(validation).isGreaterThan(previousEnd).isLessThan(end);
+      previousEnd = end;
+    }
   }
 
   @Test
@@ -149,11 +205,87 @@ class TrainCommandTest {
     int status = train("--epochs", "3", "--resume", checkpoint.toString(), "--json");
 
     assertThat(status).as(err.toString()).isZero();
-    assertThat(outLines()).noneMatch(l -> l.startsWith("epoch 1/3"));
-    assertThat(outLines())
+    assertThat(errLines()).noneMatch(l -> l.startsWith("epoch 1/3"));
+    assertThat(errLines())
         .anyMatch(l -> l.startsWith("epoch 2/3: loss "))
         .anyMatch(l -> l.startsWith("epoch 3/3: loss "));
     assertThat(jsonValue(lastLine(), "epochs")).isEqualTo("2");
+  }
+
+  /** Flips a byte in the middle of {@code file}, as a bad disk or a partial copy would. */
+  private static void damage(Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length / 2] ^= 0x5a;
+    Files.write(file, bytes);
+  }
+
+  /**
+   * Issue 16.7: a corrupt params file on --resume was a bare EOFException. Now the previous
+   * checkpoint is loaded, with a warning naming the damaged file.
+   */
+  @Test
+  void aDamagedLatestCheckpointIsSkippedWithAWarningAndThePreviousOneResumed() throws IOException {
+    Path checkpoint = dir.resolve("ckpt");
+    assertThat(train("--epochs", "2", "--checkpoint", checkpoint.toString()))
+        .as(err.toString())
+        .isZero();
+    Checkpoint latest = Checkpoint.read(checkpoint, "mlp");
+    damage(latest.params());
+    out.getBuffer().setLength(0);
+
+    int status = train("--epochs", "3", "--resume", checkpoint.toString());
+
+    assertThat(status).as(err.toString()).isZero();
+    Checkpoint previous = Checkpoint.read(checkpoint, "mlp");
+    assertThat(previous.params()).isNotEqualTo(latest.params());
+    assertThat(errLines())
+        .singleElement()
+        .asString()
+        .startsWith(
+            "memflux train: warning: skipped a damaged checkpoint: "
+                + latest.params()
+                + ": damaged")
+        .endsWith("; resuming from " + previous.params());
+    // the previous checkpoint ended epoch 1: epochs 2 and 3 are trained
+    assertThat(outLines())
+        .noneMatch(l -> l.startsWith("epoch 1/3"))
+        .anyMatch(l -> l.startsWith("epoch 2/3: loss "))
+        .anyMatch(l -> l.startsWith("epoch 3/3: loss "));
+  }
+
+  @Test
+  void noIntactCheckpointIsOneLineNamingTheFiles() throws IOException {
+    Path checkpoint = dir.resolve("ckpt");
+    assertThat(train("--epochs", "1", "--checkpoint", checkpoint.toString()))
+        .as(err.toString())
+        .isZero();
+    Path params = Checkpoint.read(checkpoint, "mlp").params();
+    damage(params);
+
+    assertThat(train("--epochs", "2", "--resume", checkpoint.toString())).isEqualTo(Main.BAD_INPUT);
+
+    assertThat(errLines())
+        .singleElement()
+        .asString()
+        .startsWith(
+            "memflux train: "
+                + checkpoint.resolve("mlp.checkpoint")
+                + ": no intact checkpoint to load: "
+                + params
+                + ": damaged")
+        .doesNotContain("Exception");
+  }
+
+  /** Issue 16.6: every input of every command, the checkpoint to resume included. */
+  @Test
+  void aCheckpointManifestThatIsAFifoIsRefused() throws Exception {
+    Path checkpoint = Files.createDirectories(dir.resolve("ckpt"));
+    Path fifo = Fifo.make(checkpoint.resolve("mlp.checkpoint"));
+
+    int status = Fifo.within("train --resume", () -> train("--resume", checkpoint.toString()));
+
+    assertThat(status).isEqualTo(Main.BAD_INPUT);
+    assertThat(errLines()).containsExactly("memflux train: " + fifo + ": not a regular file");
   }
 
   @Test
@@ -166,28 +298,63 @@ class TrainCommandTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "--epochs 0",
-        "--batch-size -1",
-        "--lr abc",
-        "--lr 0",
-        "--model rnn",
-        "--workers 0",
-        "--prefetch 0",
-        "--data /no/such/dir",
-        "--resume /no/such/dir",
-        "--bogus"
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--epochs 0       | --epochs must be >= 1, was 0 (see --help)",
+        "--batch-size -1  | --batch-size must be >= 1, was -1 (see --help)",
+        "--lr abc         | Invalid value for option '--lr': 'abc' is not a float (see --help)",
+        "--lr 0           | --lr must be a positive number, was 0.0 (see --help)",
+        "--lr -1          | --lr must be a positive number, was -1.0 (see --help)",
+        "--model rnn      | --model must be mlp or cnn, was rnn (see --help)",
+        "--workers 0      | --workers must be >= 1, was 0 (see --help)",
+        "--prefetch 0     | --prefetch must be >= 1, was 0 (see --help)",
+        "--data /no/such  | --data /no/such: not 'auto' and not a directory",
+        "--resume /no/such| --resume /no/such: not a directory",
+        "--bogus          | Unknown option: '--bogus' (see --help)"
       })
-  void badInputPrintsOneLineAndExitsTwo(String args) {
-    int status = train(args.split(" "));
+  void badInputPrintsOneLineNamingOptionAndValueAndExitsTwo(String args, String message) {
+    int status = run(Arrays.asList(args.split(" ")));
 
     assertThat(status).isEqualTo(Main.BAD_INPUT);
+    assertThat(err.toString().lines()).containsExactly("memflux train: " + message);
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void outputPlacesThatCannotTakeTheFilesAreRefusedBeforeTraining() throws IOException {
+    Path file = Files.writeString(dir.resolve("notes.txt"), "not a directory");
+    String[][] cases = {
+      {"--report", file.toString()},
+      {"--checkpoint", file.toString()},
+      {"--checkpoint", file.resolve("ckpt").toString()},
+    };
+    String[] messages = {
+      "--report " + file + ": exists and is not a directory",
+      "--checkpoint " + file + ": exists and is not a directory",
+      "--checkpoint " + file.resolve("ckpt") + ": " + file + " is not a directory",
+    };
+    for (int i = 0; i < cases.length; i++) {
+      err.getBuffer().setLength(0);
+
+      assertThat(train(cases[i])).isEqualTo(Main.BAD_INPUT);
+      assertThat(err.toString().lines()).containsExactly("memflux train: " + messages[i]);
+    }
+    // nothing was loaded or trained: not even the dataset line
+    assertThat(out.toString()).isEmpty();
+    assertThat(Files.readString(file)).isEqualTo("not a directory");
+  }
+
+  @Test
+  void anUnwritableReportPlaceIsRefusedBeforeTraining() throws IOException {
+    Path place = Unwritable.directory(dir).resolve("report");
+
+    assertThat(train("--report", place.toString())).isEqualTo(Main.BAD_INPUT);
     assertThat(err.toString().lines())
         .singleElement()
         .asString()
-        .startsWith("memflux train: ")
-        .doesNotContain("Exception", "\tat ");
+        .startsWith("memflux train: --report " + place + ": cannot create files in ");
+    assertThat(out.toString()).isEmpty();
   }
 
   @Test

@@ -57,6 +57,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   private final int[] labels;
   private final int batchesAhead;
   private final StageMeter meter;
+  private final boolean copyOnCpu;
 
   private Tensors(Builder b) {
     this.parent = b.parent;
@@ -65,6 +66,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     this.labels = b.labels;
     this.batchesAhead = b.batchesAhead;
     this.meter = b.meter != null ? b.meter : new StageMeter("convert", 1);
+    this.copyOnCpu = b.copyOnCpu;
   }
 
   /**
@@ -110,7 +112,9 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
             (sub, error) -> sub.release(released),
             sub -> sub.release(released))
         .doOnDiscard(Batch.class, Batch::close)
-        .doOnDiscard(TensorBatch.class, TensorBatch::close);
+        .doOnDiscard(TensorBatch.class, TensorBatch::close)
+        .name("memflux.convert")
+        .tag("stage", "convert");
   }
 
   /**
@@ -127,6 +131,14 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     return fields.clone();
   }
 
+  /** {@code batchesAhead} after checking it is positive; shared by the builders that take it. */
+  static int checkBatchesAhead(int batchesAhead) {
+    if (batchesAhead < 1) {
+      throw new IllegalArgumentException("batchesAhead must be >= 1, was " + batchesAhead);
+    }
+    return batchesAhead;
+  }
+
   private TensorBatch toTensors(Batch host, Subscription sub) {
     sub.pending.remove(host);
     long start = System.nanoTime();
@@ -135,12 +147,13 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
       manager = parent.newSubManager(device);
       // torch::from_blob keeps pointing at the buffer on a CPU device: the host batch must live
       // as long as the tensors, so the batch manager closes it. Any other device gets a copy.
-      boolean aliased = device.getDeviceType().equals(Device.Type.CPU);
+      boolean cpu = device.getDeviceType().equals(Device.Type.CPU);
+      boolean aliased = cpu && !copyOnCpu;
       if (aliased) {
         manager.attachInternal("memflux-host-batch", host);
       }
-      NDList x = arrays(host, data, manager);
-      NDList y = arrays(host, labels, manager);
+      NDList x = arrays(host, data, manager, cpu && copyOnCpu);
+      NDList y = arrays(host, labels, manager, cpu && copyOnCpu);
       TensorBatch batch = new TensorBatch(manager, x, y, host);
       if (!aliased) {
         host.close();
@@ -157,7 +170,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     }
   }
 
-  private static NDList arrays(Batch host, int[] fields, NDManager manager) {
+  private static NDList arrays(Batch host, int[] fields, NDManager manager, boolean duplicate) {
     NDList list = new NDList(fields.length);
     for (int f : fields) {
       if (f >= host.fieldCount()) {
@@ -168,6 +181,12 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
       NDArray array =
           manager.create(
               host.field(f), new Shape(host.fieldShape(f)), DataTypes.of(host.fieldType(f)));
+      if (duplicate) {
+        // on a GPU create() copied already; on the CPU it aliased the buffer, so copy it here
+        NDArray aliasing = array;
+        array = aliasing.duplicate();
+        aliasing.close();
+      }
       list.add(array);
     }
     return list;
@@ -201,6 +220,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     private int[] labels = {1};
     private int batchesAhead = 2;
     private StageMeter meter;
+    private boolean copyOnCpu;
 
     private Builder(NDManager parent) {
       this.parent = parent;
@@ -232,16 +252,22 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
      * holds pooled buffers (and, on a GPU, device memory) until it is trained.
      */
     public Builder batchesAhead(int batchesAhead) {
-      if (batchesAhead < 1) {
-        throw new IllegalArgumentException("batchesAhead must be >= 1, was " + batchesAhead);
-      }
-      this.batchesAhead = batchesAhead;
+      this.batchesAhead = checkBatchesAhead(batchesAhead);
       return this;
     }
 
     /** The meter conversions are recorded in; default a new {@code "convert"} meter. */
     public Builder meter(StageMeter meter) {
       this.meter = Objects.requireNonNull(meter, "meter");
+      return this;
+    }
+
+    /**
+     * Takes the path of non-CPU devices on the CPU too: the data is copied and the host batch
+     * closed at once on the conversion thread. For tests, so the device path runs without a GPU.
+     */
+    Builder copyOnCpu(boolean copy) {
+      this.copyOnCpu = copy;
       return this;
     }
 

@@ -26,6 +26,7 @@ import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.context.Context;
 
 /**
  * One {@link Training#fit} run: subscribes to the converted batches on the training thread and, for
@@ -94,7 +95,15 @@ final class TrainingRun extends BaseSubscriber<TensorBatch> {
         .convert(batches, released::tryEmitEmpty)
         .doOnNext(delivered::add)
         .publishOn(thread, options.batchesAhead())
+        .name("memflux.train")
+        .tag("stage", "train")
         .subscribe(this);
+  }
+
+  /** The context of the Mono's subscriber, so a context written downstream reaches every stage. */
+  @Override
+  public Context currentContext() {
+    return Context.of(sink.contextView());
   }
 
   @Override

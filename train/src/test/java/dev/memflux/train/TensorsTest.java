@@ -13,6 +13,8 @@ import dev.memflux.core.StageException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -84,6 +86,39 @@ class TensorsTest {
         .thenCancel()
         .verify(TIMEOUT);
     assertReleased("cancel after one batch", parent, 0, loader.bufferPool());
+  }
+
+  @Test
+  void devicePathCopiesAndReleasesTheHostBatchAtOnce() {
+    // The branch every non-CPU device takes, forced on the CPU: the host batches go back to the
+    // pool at conversion, their buffers are reused for later batches, and the batches kept open
+    // still hold their own rows.
+    Loader loader = Loader.builder(data.x, data.y).batchSize(10).prefetch(1).build();
+    Tensors tensors = Tensors.builder(parent).copyOnCpu(true).build();
+    List<ai.djl.training.dataset.Batch> held = new ArrayList<>();
+    StepVerifier.create(loader.batches().transform(tensors))
+        .thenConsumeWhile(b -> true, held::add)
+        .expectComplete()
+        .verify(TIMEOUT);
+    assertThat(held).hasSize(10);
+    assertThat(loader.bufferPool().outstanding()).isZero();
+    assertThat(loader.bufferPool().allocated()).as("buffers reused").isLessThan(2L * held.size());
+    for (int b = 0; b < held.size(); b++) {
+      try (ai.djl.training.dataset.Batch batch = held.get(b)) {
+        float[] x = batch.getData().head().toFloatArray();
+        long[] y = batch.getLabels().head().toLongArray();
+        for (int row = 0; row < 10; row++) {
+          long sample = 10L * b + row;
+          assertThat(y[row]).as("label of sample %d", sample).isEqualTo(data.y.getLong(sample));
+          for (int f = 0; f < 4; f++) {
+            assertThat(x[row * 4 + f])
+                .as("feature %d of sample %d", f, sample)
+                .isEqualTo((float) data.x.getDouble(sample, f));
+          }
+        }
+      }
+    }
+    assertReleased("copied batches closed", parent, 0, loader.bufferPool());
   }
 
   @Test

@@ -6,7 +6,7 @@ import dev.memflux.core.DType;
  * The two data sets of {@code memflux bench}, with the file names, shapes and dtypes that the peer
  * baseline ({@code ../shared/bench/peers/make_data.py}) uses, so both read the very same files.
  */
-public enum BenchDataset {
+enum BenchDataset {
   /** Fashion-MNIST train images, (60000, 1, 28, 28) uint8, and int64 labels. */
   FMNIST("fmnist-u8", "fmnist_train_x.npy", "fmnist_train_y.npy", 60_000, DType.UINT8, 1, 28, 28),
   /** Synthetic float images, (30000, 3, 64, 64) float32 (1.47 GB), and int64 labels. */
@@ -30,32 +30,32 @@ public enum BenchDataset {
   }
 
   /** The name in the results' {@code dataset} key, shared with the peer's JSON. */
-  public String id() {
+  String id() {
     return id;
   }
 
   /** File name of the images array. */
-  public String imagesFile() {
+  String imagesFile() {
     return imagesFile;
   }
 
   /** File name of the labels array. */
-  public String labelsFile() {
+  String labelsFile() {
     return labelsFile;
   }
 
   /** Rows at full size. */
-  public long rows() {
+  long rows() {
     return rows;
   }
 
   /** Element type of the images. */
-  public DType dtype() {
+  DType dtype() {
     return dtype;
   }
 
   /** Bytes of one image. */
-  public long rowBytes() {
+  long rowBytes() {
     long n = dtype.itemSize();
     for (long d : rowShape) {
       n *= d;

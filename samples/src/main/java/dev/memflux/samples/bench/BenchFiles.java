@@ -4,14 +4,13 @@ import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
 import dev.memflux.core.Seeds;
-import dev.memflux.samples.DataSource;
-import dev.memflux.samples.IdxFile;
-import dev.memflux.samples.SyntheticImages;
+import dev.memflux.samples.data.DataSource;
+import dev.memflux.samples.data.IdxConverter;
+import dev.memflux.samples.data.SyntheticImages;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -25,7 +24,7 @@ import java.util.SplittableRandom;
  * temporary name and renamed into place, so an interrupted run never leaves a file that a later run
  * would take as complete.
  */
-public final class BenchFiles {
+final class BenchFiles {
 
   private static final long SEED = 12345;
   private static final int CHUNK_ROWS = 1024;
@@ -34,23 +33,23 @@ public final class BenchFiles {
   private final BenchSettings settings;
 
   /** Files in {@code dir} (created when missing) at the scale of {@code settings}. */
-  public BenchFiles(Path dir, BenchSettings settings) {
+  BenchFiles(Path dir, BenchSettings settings) {
     this.dir = dir;
     this.settings = settings;
   }
 
   /** The directory holding the files. */
-  public Path dir() {
+  Path dir() {
     return dir;
   }
 
   /** The images file of {@code dataset}. */
-  public Path images(BenchDataset dataset) {
+  Path images(BenchDataset dataset) {
     return dir.resolve(dataset.imagesFile());
   }
 
   /** The labels file of {@code dataset}. */
-  public Path labels(BenchDataset dataset) {
+  Path labels(BenchDataset dataset) {
     return dir.resolve(dataset.labelsFile());
   }
 
@@ -82,7 +81,7 @@ public final class BenchFiles {
   /**
    * Makes every file that is missing or has the wrong shape; reports what it does on {@code log}.
    */
-  public void prepare(PrintStream log) throws IOException {
+  void prepare(PrintStream log) throws IOException {
     Files.createDirectories(dir);
     for (BenchDataset d : BenchDataset.values()) {
       long rows = settings.rows(d);
@@ -92,25 +91,19 @@ public final class BenchFiles {
       }
       log.printf(
           "bench: writing %s and %s (%d rows) in %s%n", d.imagesFile(), d.labelsFile(), rows, dir);
-      Path x = temporary(images(d));
-      Path y = temporary(labels(d));
-      try {
-        if (d == BenchDataset.FMNIST) {
-          writeFashionMnist(rows, x, y);
-        } else {
-          writeUniformFloats(d, rows, x, y);
-        }
-        Files.move(x, images(d), StandardCopyOption.REPLACE_EXISTING);
-        Files.move(y, labels(d), StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(x);
-        Files.deleteIfExists(y);
+      // Each file appears whole or not at all (NpyWriter). A pair half-replaced by a crash either
+      // fails the check above and is written again, or has the right shapes, and then the right
+      // content too: both files are pure functions of the data set and the row count.
+      if (d == BenchDataset.FMNIST) {
+        writeFashionMnist(rows, images(d), labels(d));
+      } else {
+        writeUniformFloats(d, rows, images(d), labels(d));
       }
     }
   }
 
   /** A short description of where Fashion-MNIST came from, for the report. */
-  public String fashionMnistSource() {
+  String fashionMnistSource() {
     return realFashionMnist()
         ? "Fashion-MNIST (" + DataSource.DEBIAN_FASHION_MNIST + ")"
         : "synthetic 28x28 shapes (apt-get install dataset-fashion-mnist for the real set)";
@@ -126,10 +119,6 @@ public final class BenchFiles {
     return DataSource.DEBIAN_FASHION_MNIST.resolve(file);
   }
 
-  private static Path temporary(Path target) {
-    return target.resolveSibling(target.getFileName() + ".partial");
-  }
-
   private static boolean matches(Path file, DType dtype, long[] shape) throws IOException {
     if (!Files.isRegularFile(file)) {
       return false;
@@ -143,8 +132,8 @@ public final class BenchFiles {
 
   private void writeFashionMnist(long rows, Path x, Path y) throws IOException {
     if (realFashionMnist()) {
-      IdxFile.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_IMAGES), x, true, false);
-      IdxFile.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_LABELS), y, false, true);
+      IdxConverter.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_IMAGES), x, true, false);
+      IdxConverter.convert(fashionMnist(DataSource.FASHION_MNIST_TRAIN_LABELS), y, false, true);
     } else {
       new SyntheticImages(SEED).writeNpy(rows, x, y);
     }

@@ -22,10 +22,10 @@ import reactor.core.scheduler.Schedulers;
  *     .run(Path.of("bench.json"));
  * }</pre>
  */
-public final class BenchRun {
+final class BenchRun {
 
   /** The sections of measurements, in the order they run. */
-  public enum Section {
+  enum Section {
     /** Memory copy and sequential read. */
     limits,
     /** Loader only. */
@@ -57,7 +57,7 @@ public final class BenchRun {
    * @param out where the table goes
    * @param log where progress goes
    */
-  public BenchRun(
+  BenchRun(
       BenchSettings settings,
       BenchFiles files,
       Set<Section> sections,
@@ -77,7 +77,7 @@ public final class BenchRun {
    *
    * @return every result, memflux's first
    */
-  public List<Result> run(Path json) throws Exception {
+  List<Result> run(Path json) throws Exception {
     long start = System.nanoTime();
     files.prepare(log);
     List<Result> results = new ArrayList<>();

@@ -8,17 +8,17 @@ package dev.memflux.samples.bench;
  * @param quick fewer repetitions and less data per repetition
  * @param scale fraction of the full data set rows and per-repetition work, in (0, 1]
  */
-public record BenchSettings(boolean quick, double scale) {
+record BenchSettings(boolean quick, double scale) {
 
   /** Checks the scale. */
-  public BenchSettings {
+  BenchSettings {
     if (!(scale > 0 && scale <= 1)) {
       throw new IllegalArgumentException("--scale must be in (0, 1], was " + scale);
     }
   }
 
   /** Timed repetitions per configuration; the median is reported. */
-  public int reps() {
+  int reps() {
     return quick ? 3 : 5;
   }
 
@@ -26,7 +26,7 @@ public record BenchSettings(boolean quick, double scale) {
    * Untimed repetitions (or epochs, or training rounds) before the timed ones: JIT compilation,
    * first page faults, buffer-pool allocation.
    */
-  public int warmups() {
+  int warmups() {
     return 1;
   }
 
@@ -36,17 +36,17 @@ public record BenchSettings(boolean quick, double scale) {
    * training thread's malloc arena, PyTorch's caches), and memflux's data wait was 1-3 times its
    * steady value there.
    */
-  public int trainWarmups() {
+  int trainWarmups() {
     return 2;
   }
 
   /** Samples per loader batch. */
-  public int batchSize() {
+  int batchSize() {
     return 256;
   }
 
   /** Bytes of images the loader reads per timed epoch, at least: small files get more epochs. */
-  public long loaderBytesPerRep() {
+  long loaderBytesPerRep() {
     return Math.max(1, (long) ((quick ? 1e9 : 2e9) * scale));
   }
 
@@ -55,31 +55,31 @@ public record BenchSettings(boolean quick, double scale) {
    * epochBytes} of images: enough for {@link #loaderBytesPerRep()}, so that a small file's figure
    * is not a few milliseconds of one epoch, where a scheduler hiccup weighs as much as the work.
    */
-  public int loaderEpochsPerRep(long epochBytes) {
+  int loaderEpochsPerRep(long epochBytes) {
     long forBytes = (loaderBytesPerRep() + epochBytes - 1) / Math.max(1, epochBytes);
     return (int) Math.max(1, Math.min(quick ? 20 : 40, forBytes));
   }
 
   /** Bytes each memory-copy repetition copies (one block). */
-  public int memcpyBytes() {
+  int memcpyBytes() {
     return Math.max(1 << 16, (int) ((quick ? 256 << 20 : 1 << 30) * scale));
   }
 
   /** Batches of each timed augmentation epoch (one shard of {@code dataset}). */
-  public int augmentBatches(BenchDataset dataset) {
+  int augmentBatches(BenchDataset dataset) {
     int full = dataset == BenchDataset.FMNIST ? 60 : 40;
     return scaled(quick ? full : 3 * full);
   }
 
   /** Batches each timed training round trains on, per model: the same for every feeding way. */
-  public int trainBatches(Models.Kind model) {
+  int trainBatches(BenchModels.Kind model) {
     // At most an epoch of Fashion-MNIST (234 full batches): a round is one shard's epoch.
-    int batches = model == Models.Kind.MLP ? (quick ? 150 : 234) : (quick ? 20 : 40);
+    int batches = model == BenchModels.Kind.MLP ? (quick ? 150 : 234) : (quick ? 20 : 40);
     return scaled(batches);
   }
 
   /** Rows of a data set at this scale. */
-  public long rows(BenchDataset dataset) {
+  long rows(BenchDataset dataset) {
     return Math.max(batchSize() + 1, Math.round(dataset.rows() * scale));
   }
 

@@ -1,6 +1,8 @@
 package dev.memflux.samples.bench;
 
-import dev.memflux.samples.FileTrees;
+import static java.util.stream.Collectors.joining;
+
+import dev.memflux.samples.data.FileTrees;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
@@ -9,7 +11,6 @@ import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Runs the peer baseline, PyTorch's {@code DataLoader} over {@code np.memmap} ({@code run_all.sh
@@ -17,10 +18,10 @@ import java.util.Optional;
  * files, and reads back its rows and its measure of the machine's gather ({@link PeerLimits}). Its
  * console output goes to a log file beside the data.
  */
-public final class PeerRunner {
+final class PeerRunner {
 
   /** Environment variable naming {@code run_all.sh}, when it is not in its usual place. */
-  public static final String SCRIPT_ENV = "MEMFLUX_PEER_SCRIPT";
+  static final String SCRIPT_ENV = "MEMFLUX_PEER_SCRIPT";
 
   /** {@code run_all.sh}'s status when Debian's python3-torch is missing. */
   private static final int NOT_INSTALLED = 3;
@@ -30,16 +31,56 @@ public final class PeerRunner {
   private final Path script;
 
   /** A runner for the script at {@code script}. */
-  public PeerRunner(Path script) {
+  PeerRunner(Path script) {
     this.script = script;
   }
 
   /**
-   * Finds {@code run_all.sh}: {@code ../shared/bench/peers/run_all.sh} relative to the repository
-   * root, which is taken to be the working directory, or else the directory two levels above the
-   * running jar ({@code samples/target/memflux.jar}).
+   * The peer's {@code run_all.sh}: {@code option} (from {@code --peer-script}) when given, else
+   * {@code env} (from {@value #SCRIPT_ENV}) when set, else the first of {@link #usualPlaces()} that
+   * exists.
+   *
+   * @throws IllegalArgumentException naming the file and where it came from when it is not a
+   *     regular file, or, when none is given, the places where it was expected and how to name it
    */
-  public static Optional<Path> locate() {
+  static Path script(Path option, String env, List<Path> usualPlaces) {
+    if (option != null) {
+      return checked("--peer-script " + option, option);
+    }
+    if (env != null && !env.isBlank()) {
+      return checked("$" + SCRIPT_ENV + "=" + env, Path.of(env));
+    }
+    return usualPlaces.stream()
+        .filter(Files::isRegularFile)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "--peers: the peer script is not where it is expected, "
+                        + usualPlaces.stream().map(Path::toString).collect(joining(" or "))
+                        + " (the peers live beside the repository, in ../shared/bench/peers);"
+                        + " give its place with --peer-script FILE or "
+                        + SCRIPT_ENV
+                        + "=FILE"));
+  }
+
+  private static Path checked(String source, Path script) {
+    if (!Files.isRegularFile(script)) {
+      throw new IllegalArgumentException(
+          "--peers: "
+              + source
+              + ": "
+              + (Files.exists(script) ? "not a regular file" : "no such file"));
+    }
+    return script;
+  }
+
+  /**
+   * Where {@code run_all.sh} usually is: {@code ../shared/bench/peers/run_all.sh} relative to the
+   * repository root, which is taken to be the working directory, or else the directory two levels
+   * above the running jar ({@code samples/target/memflux.jar}).
+   */
+  static List<Path> usualPlaces() {
     List<Path> roots = new ArrayList<>();
     roots.add(Path.of("").toAbsolutePath());
     CodeSource source = PeerRunner.class.getProtectionDomain().getCodeSource();
@@ -57,10 +98,7 @@ public final class PeerRunner {
         // the classes do not come from a file: the working directory is the only guess
       }
     }
-    return roots.stream()
-        .map(r -> r.resolve(RELATIVE).normalize())
-        .filter(Files::isRegularFile)
-        .findFirst();
+    return roots.stream().map(r -> r.resolve(RELATIVE).normalize()).distinct().toList();
   }
 
   /**
@@ -70,7 +108,7 @@ public final class PeerRunner {
    * @return the peer's rows, or empty when it is not installed
    * @throws IOException when the script fails otherwise, naming its status and log
    */
-  public List<Result> run(Path dataDir, PrintStream log) throws IOException, InterruptedException {
+  List<Result> run(Path dataDir, PrintStream log) throws IOException, InterruptedException {
     Path output = dataDir.resolve("peer.log");
     Path json = null;
     Path resultsDir = null;

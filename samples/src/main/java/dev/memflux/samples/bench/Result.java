@@ -21,7 +21,7 @@ import java.util.Objects;
  * @param reps timed repetitions, 0 when unknown
  * @param batch samples per batch, 0 when none
  */
-public record Result(
+record Result(
     String stage,
     String impl,
     String variant,
@@ -36,7 +36,7 @@ public record Result(
     int batch) {
 
   /** Checks the names. */
-  public Result {
+  Result {
     Objects.requireNonNull(stage, "stage");
     Objects.requireNonNull(impl, "impl");
     Objects.requireNonNull(variant, "variant");

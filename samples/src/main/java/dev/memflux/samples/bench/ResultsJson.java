@@ -1,14 +1,24 @@
 package dev.memflux.samples.bench;
 
+import com.google.gson.FormattingStyle;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.stream.JsonWriter;
+import dev.memflux.core.AtomicFile;
 import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.io.Writer;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * The results file shared with the peer: {@code {"results": [ {...}, ... ]}}, one object per
@@ -16,252 +26,169 @@ import java.util.Map;
  * threads}, {@code samples_per_sec}, {@code gb_per_sec}, for training {@code data_wait_pct}, and
  * the extras {@code variant}, {@code spread}, {@code reps}, {@code batch}. A figure that does not
  * exist for a row (samples of a memory copy) is {@code null}. Tools outside the project read these
- * names: keep them.
+ * names: keep them. Reading accepts what Python's {@code json} writes for non-finite floats ({@code
+ * NaN}, {@code Infinity}, {@code -Infinity}).
  */
 final class ResultsJson {
 
+  /** Six significant digits, as the table shows: more would be noise on these machines. */
+  private static final MathContext DIGITS = new MathContext(6);
+
+  private static final FormattingStyle ROW = FormattingStyle.COMPACT.withSpaceAfterSeparators(true);
+
   private ResultsJson() {}
 
-  /** Writes {@code results} to {@code file}, replacing it. */
+  /**
+   * Writes {@code results} to {@code file}, replacing it whole or not at all ({@link AtomicFile}).
+   */
   static void write(Path file, List<Result> results) throws IOException {
-    StringBuilder out = new StringBuilder("{\"results\": [");
-    for (int i = 0; i < results.size(); i++) {
-      Result r = results.get(i);
-      out.append(i == 0 ? "\n  {" : ",\n  {");
-      out.append("\"stage\": ").append(string(r.stage()));
-      out.append(", \"impl\": ").append(string(r.impl()));
-      out.append(", \"variant\": ").append(string(r.variant()));
-      out.append(", \"dataset\": ").append(r.dataset() == null ? "null" : string(r.dataset()));
-      out.append(", \"shuffle\": ").append(r.shuffle());
-      out.append(", \"threads\": ").append(r.threads());
-      out.append(", \"samples_per_sec\": ").append(number(r.samplesPerSec()));
-      out.append(", \"gb_per_sec\": ").append(number(r.gbPerSec()));
-      if (r.stage().equals("train")) {
-        out.append(", \"data_wait_pct\": ").append(number(r.dataWaitPct()));
-      }
-      out.append(", \"spread\": ").append(number(r.spread()));
-      out.append(", \"reps\": ").append(r.reps());
-      out.append(", \"batch\": ").append(r.batch());
-      out.append('}');
-    }
-    out.append("\n]}\n");
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Files.writeString(file, out, StandardCharsets.UTF_8);
+    StringWriter text = new StringWriter();
+    write(text, results);
+    AtomicFile.writeString(file, text.toString());
   }
 
   /**
-   * Reads a results file written by this class or by the peer; keys a row lacks get their "unknown"
-   * value (NaN, 0, {@code ""}).
+   * Writes the results as {@code {"results": [...]}}, one row per line, so that the file reads (and
+   * greps) as the table does.
+   */
+  static void write(Writer text, List<Result> results) throws IOException {
+    JsonWriter out = new JsonWriter(text);
+    out.setHtmlSafe(false);
+    out.setSerializeNulls(true);
+    // JsonWriter applies the style current at each separator: the pretty one puts every row on a
+    // line of its own, the compact one keeps the row's fields on it.
+    out.setFormattingStyle(FormattingStyle.PRETTY);
+    out.beginObject().name("results").beginArray();
+    for (Result r : results) {
+      out.setFormattingStyle(FormattingStyle.PRETTY);
+      out.beginObject();
+      out.setFormattingStyle(ROW);
+      out.name("stage").value(r.stage());
+      out.name("impl").value(r.impl());
+      out.name("variant").value(r.variant());
+      out.name("dataset").value(r.dataset());
+      out.name("shuffle").value(r.shuffle());
+      out.name("threads").value(r.threads());
+      out.name("samples_per_sec").value(number(r.samplesPerSec()));
+      out.name("gb_per_sec").value(number(r.gbPerSec()));
+      if (r.stage().equals("train")) {
+        out.name("data_wait_pct").value(number(r.dataWaitPct()));
+      }
+      out.name("spread").value(number(r.spread()));
+      out.name("reps").value(r.reps());
+      out.name("batch").value(r.batch());
+      out.endObject();
+    }
+    out.setFormattingStyle(FormattingStyle.PRETTY);
+    out.endArray().endObject();
+    out.flush();
+    text.write("\n");
+  }
+
+  /** {@code v} to six significant digits, or null (JSON has no NaN). */
+  private static BigDecimal number(double v) {
+    if (!Double.isFinite(v)) {
+      return null;
+    }
+    BigDecimal rounded = new BigDecimal(v).round(DIGITS).stripTrailingZeros();
+    // 1.23457E+6 is valid JSON, but 1234570 is what people read.
+    return rounded.scale() < 0 ? rounded.setScale(0) : rounded;
+  }
+
+  /**
+   * Reads a results file written by this class or by the peer; keys a row lacks, or has as null,
+   * get their "unknown" value (NaN, 0, {@code ""}).
    *
-   * @throws IOException when the file cannot be read or is not such a file
+   * @throws IOException naming the file when it cannot be read or is not such a file
    */
   static List<Result> read(Path file) throws IOException {
-    Object root = new Parser(Files.readString(file, StandardCharsets.UTF_8), file).document();
-    if (!(root instanceof Map<?, ?> top) || !(top.get("results") instanceof List<?> rows)) {
+    JsonElement root;
+    try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      // Lenient, as JsonParser is by default: Python writes NaN and Infinity bare.
+      root = JsonParser.parseReader(in);
+    } catch (JsonParseException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new IOException(file + ": not valid JSON: " + firstLine(cause.getMessage()), e);
+    }
+    if (!root.isJsonObject()
+        || !root.getAsJsonObject().has("results")
+        || !root.getAsJsonObject().get("results").isJsonArray()) {
       throw new IOException(file + ": expected {\"results\": [...]}");
     }
     List<Result> results = new ArrayList<>();
-    for (Object o : rows) {
-      if (!(o instanceof Map<?, ?> m)) {
-        throw new IOException(file + ": expected an object in \"results\", found " + o);
+    for (JsonElement row : root.getAsJsonObject().getAsJsonArray("results")) {
+      if (!row.isJsonObject()) {
+        throw new IOException(file + ": expected an object in \"results\", found " + row);
       }
+      Row m = new Row(file, row.getAsJsonObject());
       results.add(
           new Result(
-              text(m, "stage"),
-              text(m, "impl"),
-              text(m, "variant"),
-              m.get("dataset") instanceof String s ? s : null,
-              Boolean.TRUE.equals(m.get("shuffle")),
-              (int) real(m, "threads", 0),
-              real(m, "samples_per_sec", Double.NaN),
-              real(m, "gb_per_sec", Double.NaN),
-              real(m, "data_wait_pct", Double.NaN),
-              real(m, "spread", Double.NaN),
-              (int) real(m, "reps", 0),
-              (int) real(m, "batch", 0)));
+              m.text("stage"),
+              m.text("impl"),
+              m.text("variant"),
+              m.has("dataset") ? m.text("dataset") : null,
+              m.has("shuffle") && m.bool("shuffle"),
+              (int) m.real("threads", 0),
+              m.real("samples_per_sec", Double.NaN),
+              m.real("gb_per_sec", Double.NaN),
+              m.real("data_wait_pct", Double.NaN),
+              m.real("spread", Double.NaN),
+              (int) m.real("reps", 0),
+              (int) m.real("batch", 0)));
     }
     return results;
   }
 
-  private static String text(Map<?, ?> m, String key) {
-    return m.get(key) instanceof String s ? s : "";
+  private static String firstLine(String message) {
+    return message == null ? "" : message.lines().findFirst().orElse("");
   }
 
-  private static double real(Map<?, ?> m, String key, double otherwise) {
-    return m.get(key) instanceof Double d ? d : otherwise;
-  }
+  /** One row's values, each checked for its type; a mistyped value names the file and key. */
+  private record Row(Path file, JsonObject json) {
 
-  private static String number(double v) {
-    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "null";
-  }
-
-  private static String string(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      if (c == '"' || c == '\\') {
-        b.append('\\').append(c);
-      } else if (c < 0x20) {
-        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    return b.append('"').toString();
-  }
-
-  /** A small recursive-descent JSON reader: objects, arrays, strings, numbers, literals. */
-  private static final class Parser {
-    private final String text;
-    private final Path file;
-    private int at;
-
-    Parser(String text, Path file) {
-      this.text = text;
-      this.file = file;
+    boolean has(String key) {
+      return json.has(key) && !json.get(key).isJsonNull();
     }
 
-    Object document() throws IOException {
-      Object v = value();
-      skipSpace();
-      if (at != text.length()) {
-        throw error("end of input");
-      }
-      return v;
+    String text(String key) throws IOException {
+      return has(key) ? primitive(key, "a string").getAsString() : "";
     }
 
-    private Object value() throws IOException {
-      skipSpace();
-      if (at >= text.length()) {
-        throw error("a value");
+    boolean bool(String key) throws IOException {
+      JsonPrimitive p = primitive(key, "true or false");
+      if (!p.isBoolean()) {
+        throw mistyped(key, "true or false");
       }
-      char c = text.charAt(at);
-      if (c == '{') {
-        return object();
-      }
-      if (c == '[') {
-        return array();
-      }
-      if (c == '"') {
-        return string();
-      }
-      for (String literal : new String[] {"true", "false", "null", "NaN", "Infinity"}) {
-        if (text.startsWith(literal, at)) {
-          at += literal.length();
-          return switch (literal) {
-            case "true" -> Boolean.TRUE;
-            case "false" -> Boolean.FALSE;
-            case "null" -> null;
-            case "NaN" -> Double.NaN; // Python's json writes these for non-finite floats
-            default -> Double.POSITIVE_INFINITY;
-          };
-        }
-      }
-      int start = at;
-      while (at < text.length() && "+-0123456789.eE".indexOf(text.charAt(at)) >= 0) {
-        at++;
+      return p.getAsBoolean();
+    }
+
+    double real(String key, double otherwise) throws IOException {
+      if (!has(key)) {
+        return otherwise;
       }
       try {
-        return Double.parseDouble(text.substring(start, at));
+        // A bare NaN or Infinity reaches here as a string, which getAsDouble parses too.
+        return primitive(key, "a number").getAsDouble();
       } catch (NumberFormatException e) {
-        at = start;
-        throw error("a value");
+        throw mistyped(key, "a number");
       }
     }
 
-    private Map<String, Object> object() throws IOException {
-      Map<String, Object> m = new LinkedHashMap<>();
-      at++;
-      skipSpace();
-      if (peek('}')) {
-        return m;
+    private JsonPrimitive primitive(String key, String expected) throws IOException {
+      JsonElement v = json.get(key);
+      if (!v.isJsonPrimitive()) {
+        throw mistyped(key, expected);
       }
-      do {
-        skipSpace();
-        if (!(text.startsWith("\"", at))) {
-          throw error("a key");
-        }
-        String key = string();
-        skipSpace();
-        expect(':');
-        m.put(key, value());
-        skipSpace();
-      } while (peek(','));
-      expect('}');
-      return m;
+      return v.getAsJsonPrimitive();
     }
 
-    private List<Object> array() throws IOException {
-      List<Object> list = new ArrayList<>();
-      at++;
-      skipSpace();
-      if (peek(']')) {
-        return list;
-      }
-      do {
-        list.add(value());
-        skipSpace();
-      } while (peek(','));
-      expect(']');
-      return list;
-    }
-
-    private String string() throws IOException {
-      StringBuilder b = new StringBuilder();
-      at++;
-      while (at < text.length() && text.charAt(at) != '"') {
-        char c = text.charAt(at++);
-        if (c == '\\' && at < text.length()) {
-          char e = text.charAt(at++);
-          switch (e) {
-            case 'n' -> b.append('\n');
-            case 't' -> b.append('\t');
-            case 'r' -> b.append('\r');
-            case 'b' -> b.append('\b');
-            case 'f' -> b.append('\f');
-            case 'u' -> {
-              if (at + 4 > text.length()) {
-                throw error("four hex digits");
-              }
-              b.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
-              at += 4;
-            }
-            default -> b.append(e);
-          }
-        } else {
-          b.append(c);
-        }
-      }
-      expect('"');
-      return b.toString();
-    }
-
-    private boolean peek(char c) {
-      if (at < text.length() && text.charAt(at) == c) {
-        at++;
-        return true;
-      }
-      return false;
-    }
-
-    private void expect(char c) throws IOException {
-      if (!peek(c)) {
-        throw error("'" + c + "'");
-      }
-    }
-
-    private void skipSpace() {
-      while (at < text.length() && Character.isWhitespace(text.charAt(at))) {
-        at++;
-      }
-    }
-
-    private IOException error(String expected) {
-      String found = at < text.length() ? "'" + text.charAt(at) + "'" : "end of input";
+    private IOException mistyped(String key, String expected) {
       return new IOException(
-          file + ": at character " + at + " expected " + expected + ", found " + found);
+          file + ": expected " + expected + " for \"" + key + "\", found " + json.get(key));
     }
   }
 }

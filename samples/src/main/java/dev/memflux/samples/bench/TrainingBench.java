@@ -27,7 +27,7 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Training throughput on Fashion-MNIST for each {@link Models.Kind}, fed three ways: through
+ * Training throughput on Fashion-MNIST for each {@link BenchModels.Kind}, fed three ways: through
  * memflux ({@link Training#fit} over a shuffled {@link Loader}); from batches preloaded as NDArrays
  * (a plain loop of {@code EasyTrain.trainBatch} and {@code step}, the upper bound); and through
  * DJL's own pipeline ({@code EasyTrain.fit} over an {@link NpyDataset} with DJL's prefetching
@@ -81,7 +81,7 @@ final class TrainingBench {
     try (BenchFiles.Mapped data = files.openWarm(DATA)) {
       NpyArray x = data.images();
       NpyArray y = data.labels();
-      for (Models.Kind kind : Models.Kind.values()) {
+      for (BenchModels.Kind kind : BenchModels.Kind.values()) {
         // A round is one epoch of one shard: memflux trains all rounds in one run, as it is
         // used, and every way trains the shard's number of full batches per round.
         long perRound = (long) settings.trainBatches(kind) * settings.batchSize();
@@ -103,16 +103,16 @@ final class TrainingBench {
   }
 
   /** A new model of {@code kind}, initialised alike for every way of feeding it. */
-  private Trainer trainer(Model model, Models.Kind kind, boolean djlExecutor) {
+  private Trainer trainer(Model model, BenchModels.Kind kind, boolean djlExecutor) {
     Engine.getInstance().setRandomSeed(SEED);
-    return Models.trainer(model, kind, settings.batchSize(), djlExecutor);
+    return BenchModels.trainer(model, kind, settings.batchSize(), djlExecutor);
   }
 
   /**
    * One {@link Training#fit} over all rounds, each an epoch of the loader, on one training thread;
    * each epoch's samples, training time and data wait come from its {@link EpochReport}.
    */
-  private Result memflux(Models.Kind kind, int batches, Loader loader) throws Exception {
+  private Result memflux(BenchModels.Kind kind, int batches, Loader loader) throws Exception {
     try (Model model = Model.newInstance("bench-" + kind.id());
         Trainer trainer = trainer(model, kind, false)) {
       TrainingReport report =
@@ -137,7 +137,7 @@ final class TrainingBench {
     }
   }
 
-  private Result preloaded(Models.Kind kind, int batches, Loader loader) throws Exception {
+  private Result preloaded(BenchModels.Kind kind, int batches, Loader loader) throws Exception {
     try (Model model = Model.newInstance("bench-" + kind.id());
         Trainer trainer = trainer(model, kind, false);
         NDManager held = trainer.getManager().newSubManager()) {
@@ -192,7 +192,7 @@ final class TrainingBench {
     }
   }
 
-  private Result djl(Models.Kind kind, int batches, NpyArray x, NpyArray y) throws Exception {
+  private Result djl(BenchModels.Kind kind, int batches, NpyArray x, NpyArray y) throws Exception {
     try (Model model = Model.newInstance("bench-" + kind.id());
         Trainer trainer = trainer(model, kind, true)) {
       return row(
@@ -234,7 +234,7 @@ final class TrainingBench {
   }
 
   /** The warm-up rounds, then the timed rounds; logs every round. */
-  private Timing.Summary measure(String impl, Models.Kind kind, int batches, Timing.Body round)
+  private Timing.Summary measure(String impl, BenchModels.Kind kind, int batches, Timing.Body round)
       throws Exception {
     int[] n = {0};
     return Timing.measure(
@@ -247,7 +247,7 @@ final class TrainingBench {
         });
   }
 
-  private void logRound(String impl, Models.Kind kind, int round, int batches, Timing.Rep r) {
+  private void logRound(String impl, BenchModels.Kind kind, int round, int batches, Timing.Rep r) {
     log.printf(
         Locale.ROOT,
         "bench: train %s %s round %d%s: %d batches, %d samples in %.2f s,"
@@ -279,7 +279,7 @@ final class TrainingBench {
     }
   }
 
-  private Result row(String impl, Models.Kind kind, int threads, Timing.Summary s) {
+  private Result row(String impl, BenchModels.Kind kind, int threads, Timing.Summary s) {
     return Result.measured(
         "train", impl, kind.id(), DATA.id(), true, threads, s, settings.batchSize());
   }
