@@ -8,13 +8,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AccessMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Opens, validates and maps the files behind {@link NpyArray}'s factories. Every step is
@@ -22,8 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * removed, so errors come before any work and leave nothing behind.
  */
 final class NpyOpener {
-
-  private static final AtomicLong TEMPORARIES = new AtomicLong();
 
   private NpyOpener() {}
 
@@ -121,10 +115,10 @@ final class NpyOpener {
   }
 
   /**
-   * {@link NpyArray#create}: the new file is made complete (header, length) under a temporary name
-   * beside the destination, synced, then renamed over it and the directory synced. A reader of the
-   * old file keeps the old bytes, since the new array is a new file, not the old one rewritten; a
-   * failure before the rename leaves the destination untouched.
+   * {@link NpyArray#create}: the new file is made complete (header, length) as an {@link
+   * AtomicFile} beside the destination, synced, then renamed over it and the directory synced. A
+   * reader of the old file keeps the old bytes, since the new array is a new file, not the old one
+   * rewritten; a failure before the rename leaves the destination untouched.
    */
   static NpyArray create(Path path, DType dtype, long[] shape, Windowing windowing)
       throws IOException {
@@ -138,73 +132,30 @@ final class NpyOpener {
           "shape " + NpyHeader.shapeString(dims) + " of " + dtype + " is too large for a file");
     }
     long rowBytes = NpyHeader.byteSize(dims, Math.min(1, dims.length), dtype.itemSize());
-    Path target = Files.isSymbolicLink(path) ? path.toRealPath() : path;
-    if (Files.exists(target) && !Files.isRegularFile(target)) {
-      throw new IOException(path + ": not a regular file");
-    }
-    Path dir = target.toAbsolutePath().getParent();
-    Path temporary =
-        dir.resolve(
-            "."
-                + target.getFileName()
-                + "."
-                + ProcessHandle.current().pid()
-                + "-"
-                + TEMPORARIES.incrementAndGet()
-                + ".tmp");
-    Files.createFile(temporary);
     RandomAccessFile file = null;
     MappedChunks data = null;
-    boolean renamed = false;
-    try {
-      keepPermissions(target, temporary);
-      file = openFile(temporary, "rw");
-      file.write(header);
-      file.setLength(header.length + dataBytes); // sparse: the data is not written
-      data =
-          MappedChunks.map(
-              file.getChannel(), path, header.length, dataBytes, rowBytes, dtype, windowing);
-      file.getFD().sync();
-      Object fileKey = Files.readAttributes(temporary, BasicFileAttributes.class).fileKey();
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-      renamed = true;
-      syncDirectory(dir);
-      return new NpyArray(
-          path, fileKey, dtype, dims, false, version(header), header.length, file, data, true);
-    } catch (IOException | RuntimeException | Error e) {
-      if (data != null) {
-        data.unmap();
-      }
-      if (file != null) {
-        closeQuietly(file, e);
-      }
-      if (!renamed) {
-        try {
-          Files.deleteIfExists(temporary);
-        } catch (IOException suppressed) {
-          e.addSuppressed(suppressed);
+    try (AtomicFile out = AtomicFile.create(path)) {
+      try {
+        // The array keeps this descriptor of the new inode, which the rename does not change.
+        file = openFile(out.temporary(), "rw");
+        file.write(header);
+        file.setLength(header.length + dataBytes); // sparse: the data is not written
+        data =
+            MappedChunks.map(
+                file.getChannel(), path, header.length, dataBytes, rowBytes, dtype, windowing);
+        Object fileKey = Files.readAttributes(out.temporary(), BasicFileAttributes.class).fileKey();
+        out.commit();
+        return new NpyArray(
+            path, fileKey, dtype, dims, false, version(header), header.length, file, data, true);
+      } catch (IOException | RuntimeException | Error e) {
+        if (data != null) {
+          data.unmap();
         }
+        if (file != null) {
+          closeQuietly(file, e);
+        }
+        throw e;
       }
-      throw e;
-    }
-  }
-
-  /** A replaced file keeps its permissions, so creating an array over one does not change them. */
-  private static void keepPermissions(Path old, Path replacement) throws IOException {
-    PosixFileAttributeView view = Files.getFileAttributeView(old, PosixFileAttributeView.class);
-    if (view != null && Files.exists(old)) {
-      Files.getFileAttributeView(replacement, PosixFileAttributeView.class)
-          .setPermissions(view.readAttributes().permissions());
-    }
-  }
-
-  /** Syncs a rename in {@code dir} to the device; Windows cannot open a directory and need not. */
-  private static void syncDirectory(Path dir) throws IOException {
-    if (System.getProperty("os.name", "").startsWith("Windows")) {
-      return;
-    }
-    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-      channel.force(true);
     }
   }
 
