@@ -2,11 +2,9 @@ package dev.memflux.samples.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +32,6 @@ public final class OutOfCoreBench {
   /** Environment variable naming the directory of {@code run_ooc.sh}. */
   public static final String SCRIPTS_ENV = "MEMFLUX_OOC_PEERS";
 
-  private static final String RELATIVE = "../shared/bench/peers/ooc";
   private static final long LIMIT = 1L << 30;
   private static final int SECONDS = 20;
 
@@ -57,29 +54,17 @@ public final class OutOfCoreBench {
   }
 
   /**
-   * The directory of {@code run_ooc.sh}: {@code $MEMFLUX_OOC_PEERS}, or {@code
-   * ../shared/bench/peers/ooc} from the working directory or from the jar's repository.
+   * The directory of {@code run_ooc.sh}: {@code $MEMFLUX_OOC_PEERS}, or {@code ooc} beside where
+   * {@code bench --peers} looks for {@code run_all.sh} ({@code ../shared/bench/peers} from the
+   * repository root).
    */
   public static Optional<Path> locateScripts() {
     String env = System.getenv(SCRIPTS_ENV);
     if (env != null && !env.isBlank()) {
       return Optional.of(Path.of(env));
     }
-    List<Path> roots = new ArrayList<>(List.of(Path.of("").toAbsolutePath()));
-    CodeSource source = OutOfCoreBench.class.getProtectionDomain().getCodeSource();
-    try {
-      if (source != null) {
-        Path jar = Path.of(source.getLocation().toURI()); // samples/target/memflux.jar
-        if (jar.getParent() != null && jar.getParent().getParent() != null) {
-          roots.add(jar.getParent().getParent().getParent());
-        }
-      }
-    } catch (URISyntaxException | IllegalArgumentException | NullPointerException notAFile) {
-      // the classes do not come from a file: the working directory is the only guess
-    }
-    return roots.stream()
-        .filter(r -> r != null)
-        .map(r -> r.resolve(RELATIVE).normalize())
+    return PeerRunner.usualPlaces().stream()
+        .map(runAll -> runAll.resolveSibling("ooc"))
         .filter(d -> Files.isRegularFile(d.resolve("run_ooc.sh")))
         .findFirst();
   }
