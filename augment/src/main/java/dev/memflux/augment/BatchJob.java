@@ -6,6 +6,7 @@ import dev.memflux.core.PooledBuffer;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The augmentation of one batch by several workers, then joined by {@link #finish} into the output
@@ -36,7 +37,7 @@ final class BatchJob {
   private volatile boolean stopClaiming;
 
   /** Per field plan: its output lease, or null when written in place. */
-  private final PooledBuffer[] outputs;
+  private final @Nullable PooledBuffer[] outputs; // null once moved into the batch
 
   /** Per row: what made it fail, or null. Each row is claimed by one worker. */
   private final AugmentException[] failures;
@@ -146,7 +147,7 @@ final class BatchJob {
    *
    * @throws AugmentException for the first failing row, unless the policy is to skip
    */
-  Batch finish(SkipLog log) {
+  @Nullable Batch finish(SkipLog log) {
     synchronized (this) {
       if (ownerReleased) {
         return null;

@@ -1,5 +1,6 @@
 package dev.memflux.core;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
@@ -215,6 +216,7 @@ public final class Batch implements AutoCloseable {
    *
    * @return this batch
    */
+  @CanIgnoreReturnValue
   public Batch handedOnBy(String stage) {
     heldBy = Objects.requireNonNull(stage, "stage");
     for (PooledBuffer b : buffers) {

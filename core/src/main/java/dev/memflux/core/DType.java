@@ -1,5 +1,6 @@
 package dev.memflux.core;
 
+import com.google.errorprone.annotations.Immutable;
 import java.nio.ByteOrder;
 import java.util.Objects;
 
@@ -19,6 +20,7 @@ import java.util.Objects;
  * @param itemSize bytes per element: 1 for bool and 8-bit integers, 2, 4 or 8 otherwise
  * @param order the byte order of elements in the file
  */
+@Immutable
 public record DType(Kind kind, int itemSize, ByteOrder order) {
 
   /** bool, stored as one byte 0 or 1. */

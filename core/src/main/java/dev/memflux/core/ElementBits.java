@@ -15,7 +15,7 @@ final class ElementBits {
    */
   static long ofLong(DType type, long value) {
     return switch (type.kind()) {
-      case FLOAT -> ofDouble(type, value);
+      case FLOAT -> ofDouble(type, (double) value);
       case BOOL -> value != 0 ? 1 : 0;
       default -> {
         int bits = type.itemSize() * 8;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A file region of any size mapped as overlapping windows, because one Java 17 {@link
@@ -158,7 +159,7 @@ final class MappedChunks {
    * A view of {@code [pos, pos + length)} sharing the mapping, or null when those bytes are not all
    * inside one window.
    */
-  ByteBuffer slice(long pos, int length) {
+  @Nullable ByteBuffer slice(long pos, int length) {
     if (length == 0) {
       return ByteBuffer.allocate(0);
     }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A NumPy array memory-mapped from a .npy file (or a headerless {@code np.memmap} file), with
@@ -51,7 +52,7 @@ public final class NpyArray implements AutoCloseable {
   private final long[] strides;
 
   /** Where each row is: set for C order, where rows are contiguous; null for a Fortran layout. */
-  private final RowLayout layout;
+  private final @Nullable RowLayout layout;
 
   private final RandomAccessFile file;
   private final MappedReader mapped;
@@ -59,7 +60,7 @@ public final class NpyArray implements AutoCloseable {
   private final ElementDecoder decoder;
 
   /** Null when read-only. */
-  private final ElementWriter writer;
+  private final @Nullable ElementWriter writer;
 
   private final AccessGuard guard;
 
@@ -295,8 +296,7 @@ public final class NpyArray implements AutoCloseable {
    * @throws NpyAccessException naming the file when the write fails (a full disk)
    */
   public void setDouble(double value, long... index) {
-    checkWritable();
-    write(offsetOf(index), ElementBits.ofDouble(dtype, value));
+    write(writer(), offsetOf(index), ElementBits.ofDouble(dtype, value));
   }
 
   /**
@@ -309,17 +309,17 @@ public final class NpyArray implements AutoCloseable {
    * @throws NpyAccessException naming the file when the write fails (a full disk)
    */
   public void setLong(long value, long... index) {
-    checkWritable();
-    write(offsetOf(index), ElementBits.ofLong(dtype, value));
+    write(writer(), offsetOf(index), ElementBits.ofLong(dtype, value));
   }
 
-  private void checkWritable() {
+  private ElementWriter writer() {
     if (writer == null) {
       throw new IllegalStateException(path + " is mapped read-only");
     }
+    return writer;
   }
 
-  private void write(long pos, long bits) {
+  private void write(ElementWriter writer, long pos, long bits) {
     guard.enter();
     try {
       writer.write(pos, bits);
@@ -378,7 +378,7 @@ public final class NpyArray implements AutoCloseable {
     checkRow(i);
     guard.enter();
     try {
-      ByteBuffer view =
+      @Nullable ByteBuffer view =
           rowBytes <= Integer.MAX_VALUE ? mapped.slice(layout.offset(i), (int) rowBytes) : null;
       if (view == null) {
         throw new UnsupportedOperationException(

@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -164,7 +165,7 @@ final class ConvertCommand implements Callable<Integer> {
   }
 
   /** What tells the file at {@code path} (after links) from a replacement; null when none. */
-  private static Object identity(Path path) {
+  private static @Nullable Object identity(Path path) {
     try {
       BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
       Object key = a.fileKey() != null ? a.fileKey() : a.creationTime();

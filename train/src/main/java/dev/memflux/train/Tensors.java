@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -168,7 +169,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   private final class Conversion {
     private final StageLifecycle life;
     private final Runnable released;
-    private final Scheduler thread;
+    private final @Nullable Scheduler thread; // only on the device path
 
     Conversion(StageLifecycle life, Runnable released) {
       this.life = life;
@@ -218,6 +219,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
 
     /** The lifecycle closed what was held; a thread ends after its conversion in progress. */
     void close() {
+      Scheduler thread = this.thread;
       if (thread == null) {
         released.run();
         return;
@@ -240,11 +242,11 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   /** Configures a {@link Tensors} stage; immutable: each option returns a new builder. */
   public static final class Builder {
     private final NDManager parent;
-    private Device device;
+    private @Nullable Device device; // null: the manager's
     private int[] data = {0};
     private int[] labels = {1};
     private int batchesAhead = DEFAULT_BATCHES_AHEAD;
-    private StageMeter meter;
+    private @Nullable StageMeter meter; // null: a new "convert" meter
     private boolean devicePath;
 
     private Builder(NDManager parent) {

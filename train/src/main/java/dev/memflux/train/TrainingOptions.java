@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 /**
@@ -53,7 +54,7 @@ public final class TrainingOptions {
   }
 
   /** The validation batches for the epoch that just ended, or {@code null} for none. */
-  Flux<Batch> validation(long epoch) {
+  @Nullable Flux<Batch> validation(long epoch) {
     return b.validation == null ? null : b.validation.apply(epoch);
   }
 
@@ -94,9 +95,10 @@ public final class TrainingOptions {
   public static final class Builder {
     private int[] data = {0};
     private int[] labels = {1};
-    private Device device;
-    private LongFunction<Flux<Batch>> validation;
-    private Path checkpointDir;
+    // Null when not set: the trainer's first device, no validation, no checkpoints.
+    private @Nullable Device device;
+    private @Nullable LongFunction<Flux<Batch>> validation;
+    private @Nullable Path checkpointDir;
     private String checkpointName = "model";
     private long checkpointEvery;
     private List<StageMeter> stageMeters = List.of();

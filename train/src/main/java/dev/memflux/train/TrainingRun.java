@@ -10,10 +10,12 @@ import dev.memflux.core.StageMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.MonoSink;
 
@@ -41,7 +43,7 @@ final class TrainingRun {
   private final List<StageMeter> stages;
   private final CountDownLatch released = new CountDownLatch(1);
   private final AtomicBoolean started = new AtomicBoolean();
-  private PipelineMonitor monitor;
+  private @Nullable PipelineMonitor monitor; // made when the batches are subscribed
   private long firstBatchNanos = -1;
   private volatile boolean cancelled;
 
@@ -97,7 +99,7 @@ final class TrainingRun {
   }
 
   private void run() {
-    Throwable error = null;
+    @Nullable Throwable error = null;
     boolean stoppedEarly = false;
     try {
       trainAll();
@@ -196,7 +198,8 @@ final class TrainingRun {
    * The single way out, on the training thread: stops the feed and closes what it holds, waits for
    * the tensor stage to release its own, then signals the outcome (unless the subscriber left).
    */
-  private void finish(Throwable error, boolean stoppedEarly) {
+  private void finish(@Nullable Throwable error, boolean stoppedEarly) {
+    PipelineMonitor monitor = Objects.requireNonNull(this.monitor, "subscribed");
     feed.stop();
     monitor.stop();
     // the batches ended (or failed) mid-epoch: report the part that was trained

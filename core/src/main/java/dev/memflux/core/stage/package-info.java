@@ -6,4 +6,9 @@
  *
  * <p>Start with {@link dev.memflux.core.stage.StageLifecycle#run}.
  */
+@NullMarked
+@CheckReturnValue
 package dev.memflux.core.stage;
+
+import com.google.errorprone.annotations.CheckReturnValue;
+import org.jspecify.annotations.NullMarked;

@@ -84,7 +84,9 @@ final class ArraySum {
     double magnitude =
         exponent == 0x1f
             ? (mantissa == 0 ? Double.POSITIVE_INFINITY : Double.NaN)
-            : exponent == 0 ? mantissa * 0x1p-24 : Math.scalb(1024 + mantissa, exponent - 25);
+            : exponent == 0
+                ? (double) mantissa * 0x1p-24
+                : Math.scalb(1024 + mantissa, exponent - 25);
     return (h & 0x8000) != 0 ? -magnitude : magnitude;
   }
 
