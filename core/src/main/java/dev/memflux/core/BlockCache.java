@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
 final class BlockCache {
 
   /** One block: loading, loaded, or failed. */
-  final class Block {
+  static final class Block {
     private final long id;
     private final FileReader.Extent extent;
     private int pins;

@@ -86,7 +86,7 @@ final class ArraySum {
             ? (mantissa == 0 ? Double.POSITIVE_INFINITY : Double.NaN)
             : exponent == 0
                 ? (double) mantissa * 0x1p-24
-                : Math.scalb(1024 + mantissa, exponent - 25);
+                : Math.scalb((double) (1024 + mantissa), exponent - 25);
     return (h & 0x8000) != 0 ? -magnitude : magnitude;
   }
 
