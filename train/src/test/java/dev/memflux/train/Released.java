@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import dev.memflux.core.BufferPool;
-import dev.memflux.core.Leaks;
+import dev.memflux.core.testing.Eventually;
+import dev.memflux.core.testing.Leaks;
 import java.time.Duration;
 
 /** The release check shared by the train tests: the stages release on their own threads. */

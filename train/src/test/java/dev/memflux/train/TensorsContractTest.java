@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import dev.memflux.core.Batch;
-import dev.memflux.core.BatchStageContract;
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.testing.BatchStageContract;
+import dev.memflux.core.testing.Eventually;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -12,6 +12,7 @@ import dev.memflux.core.Batch;
 import dev.memflux.core.Loader;
 import dev.memflux.core.StageException;
 import dev.memflux.core.StageMeter;
+import dev.memflux.core.testing.Eventually;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

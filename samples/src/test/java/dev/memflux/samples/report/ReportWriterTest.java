@@ -3,7 +3,7 @@ package dev.memflux.samples.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.memflux.core.SmallDisk;
+import dev.memflux.core.testing.SmallDisk;
 import dev.memflux.samples.job.ChannelStats;
 import dev.memflux.samples.job.TrainSettings;
 import java.io.IOException;
