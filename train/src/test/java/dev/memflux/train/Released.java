@@ -21,6 +21,11 @@ final class Released {
    */
   static void assertReleased(String what, NDManager manager, int arrays, BufferPool... pools) {
     Leaks.assertReleased(what, pools);
+    assertArrays(what, manager, arrays);
+  }
+
+  /** Polls until {@code manager} holds {@code arrays} NDArrays again. */
+  static void assertArrays(String what, NDManager manager, int arrays) {
     Eventually.within(
         WAIT,
         () -> assertThat(manager.getManagedArrays()).as("%s: live NDArrays", what).hasSize(arrays));
