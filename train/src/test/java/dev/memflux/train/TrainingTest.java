@@ -11,7 +11,7 @@ import ai.djl.training.listener.TrainingListenerAdapter;
 import dev.memflux.core.Batch;
 import dev.memflux.core.Loader;
 import dev.memflux.core.StageException;
-import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageMeter;
 import dev.memflux.core.testing.Eventually;
 import java.io.IOException;
 import java.nio.file.Path;
