@@ -121,6 +121,18 @@ class SoakVerdictTest {
   }
 
   @Test
+  void residentMemoryGrowingAfterItsWarmUpFailsNamingIt() {
+    // a native leak of 1 MiB a second: judged from 60 s to 120 s, the thirds' medians 41 s apart
+    String out =
+        print(SoakVerdict.judge(run(120, t -> sample(t, 100 * MIB, 0, (300 + t) * MIB, 12, 0))), 1);
+    assertThat(out)
+        .containsPattern("rss +60 s +369.5 MiB +410.5 MiB +\\+41.0 MiB .* LEAK")
+        .contains(
+            "verdict: FAIL (rss grew 41.0 MiB over 4100 batches, above its noise floor of 32.0"
+                + " MiB)");
+  }
+
+  @Test
   void threadsGrowingFailNamingThem() {
     String out =
         print(SoakVerdict.judge(run(20, t -> sample(t, 100 * MIB, 0, 300 * MIB, 12 + t, 0))), 1);
