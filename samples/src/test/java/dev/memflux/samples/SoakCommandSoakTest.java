@@ -20,7 +20,7 @@ import reactor.core.publisher.Mono;
  * figures: a healthy pipeline passes, and the same soak with a leak injected through its test hook
  * fails naming the figure that grew. The healthy 6 s soak judges heap, direct memory, threads,
  * NDArrays and unclosed buffers, but not resident memory, which needs a minute to settle; it passed
- * 20 times out of 20 on the 2-core machine at a load average of 5 to 9.
+ * 40 times out of 40 on the 2-core machine at a load average of 5 to 19.
  */
 class SoakCommandSoakTest {
 
