@@ -3,6 +3,7 @@ package dev.memflux.augment;
 import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
 import dev.memflux.core.PooledBuffer;
+import dev.memflux.core.stage.Batches;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -168,7 +169,7 @@ final class BatchJob {
           long[] shape = new long[p.outRowShape.length + 1];
           shape[0] = input.size();
           System.arraycopy(p.outRowShape, 0, shape, 1, p.outRowShape.length);
-          out = out.withField(p.field, outputs[k], shape, p.outType);
+          out = Batches.withField(out, p.field, outputs[k], shape, p.outType);
           outputs[k] = null;
         }
       }
@@ -179,7 +180,7 @@ final class BatchJob {
             log.skipped(f);
           }
         }
-        out = out.retain(kept);
+        out = Batches.retain(out, kept);
         if (kept.length == 0) {
           out.close();
           return null;

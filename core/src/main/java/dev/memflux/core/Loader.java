@@ -1,5 +1,6 @@
 package dev.memflux.core;
 
+import dev.memflux.core.stage.StageMeter;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.function.Consumer;

@@ -187,14 +187,6 @@ final class MappedChunks {
     return window(pos).getLong(offset(pos));
   }
 
-  float getFloat(long pos) {
-    return window(pos).getFloat(offset(pos));
-  }
-
-  double getDouble(long pos) {
-    return window(pos).getDouble(offset(pos));
-  }
-
   /** Releases every window. The caller guarantees no thread can touch them any more. */
   void unmap() {
     for (ByteBuffer w : windows) {

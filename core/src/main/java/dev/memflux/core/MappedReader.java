@@ -104,14 +104,6 @@ final class MappedReader implements RowReader {
     return data.getLong(offset - regionStart);
   }
 
-  float getFloat(long offset) {
-    return data.getFloat(offset - regionStart);
-  }
-
-  double getDouble(long offset) {
-    return data.getDouble(offset - regionStart);
-  }
-
   @Override
   public void verify() {
     long size;

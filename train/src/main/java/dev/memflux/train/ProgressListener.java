@@ -3,7 +3,7 @@ package dev.memflux.train;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
-import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageMeter;
 import java.io.Console;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;

@@ -2,7 +2,7 @@ package dev.memflux.train;
 
 import ai.djl.Device;
 import dev.memflux.core.Batch;
-import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageMeter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

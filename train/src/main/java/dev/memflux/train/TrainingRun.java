@@ -6,7 +6,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.listener.EarlyStoppingListener.EarlyStoppedException;
 import dev.memflux.core.Batch;
 import dev.memflux.core.StageException;
-import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -73,7 +73,7 @@ public final class StageLifecycle {
    * demand of the stage's subscriber, and every {@link AutoCloseable} that Reactor discards in
    * these operators (or upstream of them) is closed.
    *
-   * @param stage the stage name, used in warnings and by {@link Batch#handedOnBy}
+   * @param stage the stage name, used in warnings and by {@link Batches#handedOnBy}
    * @param upstream the elements the stage receives
    * @param open makes the per-subscription state
    * @param operators the stage's work, from registered inputs to outputs; an input it transforms is
@@ -152,7 +152,7 @@ public final class StageLifecycle {
       held.remove(item);
     }
     if (item instanceof Batch b) {
-      b.handedOnBy(stage);
+      Batches.handedOnBy(b, stage);
     }
     return item;
   }

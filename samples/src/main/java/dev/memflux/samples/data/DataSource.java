@@ -4,7 +4,7 @@ import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.memflux.core.AtomicFile;
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
-import dev.memflux.core.Seeds;
+import dev.memflux.core.stage.Seeds;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;

@@ -2,7 +2,7 @@ package dev.memflux.samples.report;
 
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
-import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.memflux.core;
+package dev.memflux.core.stage;
 
 import jdk.jfr.Category;
 import jdk.jfr.Description;
