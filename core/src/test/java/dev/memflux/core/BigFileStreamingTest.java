@@ -127,7 +127,7 @@ class BigFileStreamingTest {
     }
 
     static String field(String status, String name) {
-      for (String line : status.split("\n")) {
+      for (String line : status.split("\n", -1)) {
         if (line.startsWith(name + ":")) {
           return line.substring(name.length() + 1).replace("kB", "").strip();
         }

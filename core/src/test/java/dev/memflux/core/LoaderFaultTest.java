@@ -241,8 +241,7 @@ class LoaderFaultTest {
         assertRejected(() -> Loader.builder(wide).batchSize(2).build(), "batchSize", "2");
         assertThat(Loader.builder(wide).batchSize(1).build().batchRows()).isEqualTo(1);
       }
-      assertThat(builder(x, y).batchSize(Integer.MAX_VALUE).build().batchRows())
-          .isEqualTo((int) ROWS);
+      assertThat(builder(x, y).batchSize(Integer.MAX_VALUE).build().batchRows()).isEqualTo(ROWS);
     } finally {
       shortY.close();
     }

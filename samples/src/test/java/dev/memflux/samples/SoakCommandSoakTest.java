@@ -47,6 +47,7 @@ class SoakCommandSoakTest {
       System.exit(commandLine.execute(options.toArray(String[]::new)));
     }
 
+    @SuppressWarnings("ModifiedButNotUsed") // kept only to be kept: the leak this soak must find
     private static SoakCommand.RoundHook retainDirectMemory() {
       List<ByteBuffer> kept = new ArrayList<>();
       return new SoakCommand.RoundHook() {
@@ -88,7 +89,7 @@ class SoakCommandSoakTest {
     List<String> rows = out.lines().filter(l -> l.matches("\\s+\\d+\\.\\d\\s+\\d+\\s+.*")).toList();
     assertThat(rows).as(out).hasSizeGreaterThanOrEqualTo(10);
     // the last row has trained: epochs and batches went up
-    String[] last = rows.get(rows.size() - 1).trim().split("\\s+");
+    String[] last = rows.get(rows.size() - 1).trim().split("\\s+", -1);
     assertThat(Long.parseLong(last[1])).as(out).isPositive();
     for (String figure : List.of("heap", "direct", "threads", "ndarrays")) {
       assertThat(out).as(out).containsPattern("(?m)^" + figure + " .* ok$");

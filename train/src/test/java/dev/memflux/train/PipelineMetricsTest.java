@@ -58,7 +58,7 @@ class PipelineMetricsTest {
           .isZero();
       assertThat(
               registry.get("memflux.pool.allocated").tag("pool", "train").functionCounter().count())
-          .isEqualTo(loader.bufferPool().allocated())
+          .isEqualTo((double) loader.bufferPool().allocated())
           .isPositive();
       assertThat(registry.get("memflux.pool.reclaimed").functionCounter().count()).isZero();
       assertThat(
