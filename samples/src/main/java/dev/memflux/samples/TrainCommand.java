@@ -67,15 +67,21 @@ final class TrainCommand implements Callable<Integer> {
           "mlp: 256-128 hidden units; cnn: two conv layers with pooling. Default: ${DEFAULT-VALUE}")
   private String model;
 
-  @Option(names = "--epochs", defaultValue = "5", description = "Default: ${DEFAULT-VALUE}")
+  @Option(
+      names = "--epochs",
+      defaultValue = "" + TrainSettings.DEFAULT_EPOCHS,
+      description = "Default: ${DEFAULT-VALUE}")
   private int epochs;
 
-  @Option(names = "--batch-size", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "" + TrainSettings.DEFAULT_BATCH_SIZE,
+      description = "Default: ${DEFAULT-VALUE}")
   private int batchSize;
 
   @Option(
       names = "--lr",
-      defaultValue = "0.001",
+      defaultValue = "" + TrainSettings.DEFAULT_LEARNING_RATE,
       description = {
         "Peak learning rate of Adam: the rate follows a cosine from it down to 1%% of it",
         "over the epochs trained. Default: ${DEFAULT-VALUE}"
@@ -97,13 +103,13 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--prefetch",
-      defaultValue = "4",
+      defaultValue = "" + TrainSettings.DEFAULT_PREFETCH,
       description = "Batches the loader gathers ahead of demand. Default: ${DEFAULT-VALUE}")
   private int prefetch;
 
   @Option(
       names = "--seed",
-      defaultValue = "42",
+      defaultValue = "" + TrainSettings.DEFAULT_SEED,
       description = "Seed of shuffle, augmentation and initialisation. Default: ${DEFAULT-VALUE}")
   private long seed;
 

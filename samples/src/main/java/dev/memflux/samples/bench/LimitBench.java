@@ -114,6 +114,6 @@ final class LimitBench {
 
   private static Result row(
       String impl, String variant, String dataset, int threads, Timing.Summary s) {
-    return Result.measured("limit", impl, variant, dataset, false, threads, s, 0);
+    return Result.measured("limit", impl, variant, dataset, false, threads, s, 0, "");
   }
 }

@@ -30,6 +30,21 @@ public record TrainSettings(
     Path checkpoint,
     Path resume) {
 
+  /** {@code --epochs} by default. */
+  public static final int DEFAULT_EPOCHS = 5;
+
+  /** {@code --batch-size} by default. */
+  public static final int DEFAULT_BATCH_SIZE = 128;
+
+  /** {@code --lr} by default. */
+  public static final float DEFAULT_LEARNING_RATE = 0.001f;
+
+  /** {@code --prefetch} by default. */
+  public static final int DEFAULT_PREFETCH = 4;
+
+  /** {@code --seed} by default. */
+  public static final long DEFAULT_SEED = 42;
+
   /**
    * Checks every value.
    *
