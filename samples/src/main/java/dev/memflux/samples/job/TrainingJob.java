@@ -64,6 +64,7 @@ public final class TrainingJob {
       long[] image = inputs.imageShape();
       ChannelStats stats = inputs.stats();
       TrainPipeline pipeline = TrainPipeline.of(settings, x, y, stats, b -> b);
+      out.println("loader: " + pipeline.loader().io());
       Loader testLoader =
           Loader.builder(testX, testY)
               .batchSize(VALIDATION_BATCH)
@@ -122,7 +123,13 @@ public final class TrainingJob {
             report = fit(trainer, pipeline, options.build());
           }
           return new TrainOutcome(
-              data.description(), settings, stats, firstEpoch, report, timeline.timeline());
+              data.description(),
+              settings,
+              stats,
+              firstEpoch,
+              loader.io(),
+              report,
+              timeline.timeline());
         }
       }
     }
