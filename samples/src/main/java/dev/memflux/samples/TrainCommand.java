@@ -98,14 +98,16 @@ final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--workers",
       description =
-          "Gather threads and augmentation threads. Default: one per CPU (${DEFAULT-VALUE})")
-  private int workers = Runtime.getRuntime().availableProcessors();
+          "Gather threads and augmentation threads. Default: chosen while training from what"
+              + " each stage measures (see the tuning lines)")
+  private Integer workers;
 
   @Option(
       names = "--prefetch",
-      defaultValue = "" + TrainSettings.DEFAULT_PREFETCH,
-      description = "Batches the loader gathers ahead of demand. Default: ${DEFAULT-VALUE}")
-  private int prefetch;
+      description =
+          "Batches the loader gathers ahead of demand. Default: chosen while training, from "
+              + TrainSettings.DEFAULT_PREFETCH)
+  private Integer prefetch;
 
   @Option(
       names = "--seed",
@@ -186,6 +188,7 @@ final class TrainCommand implements Callable<Integer> {
             summary.firstBatchSeconds(),
             summary.seconds()));
     out.println(outcome.report().bottleneck());
+    out.println(outcome.report().tuning().summary());
     if (report != null) {
       out.println("report: " + ReportWriter.write(report, outcome));
     }
@@ -206,14 +209,25 @@ final class TrainCommand implements Callable<Integer> {
           batchSize,
           learningRate,
           augment,
-          workers,
-          prefetch,
+          chosen("--workers", workers),
+          chosen("--prefetch", prefetch),
           seed,
           checkpoint,
           resume);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+  }
+
+  /** A size the user set, checked, or {@link TrainSettings#TUNED} when left to the tuner. */
+  private static int chosen(String option, Integer value) {
+    if (value == null) {
+      return TrainSettings.TUNED;
+    }
+    if (value < 1) {
+      throw new IllegalArgumentException(option + " must be >= 1, was " + value);
+    }
+    return value;
   }
 
   /** Prints a warning as one line on stderr, named as the error line is. */

@@ -110,8 +110,8 @@ final class TrainingBench {
         TrainSettings.DEFAULT_BATCH_SIZE,
         TrainSettings.DEFAULT_LEARNING_RATE,
         pipeline.equals(AUGMENT),
-        Runtime.getRuntime().availableProcessors(),
-        TrainSettings.DEFAULT_PREFETCH,
+        TrainSettings.TUNED,
+        TrainSettings.TUNED,
         TrainSettings.DEFAULT_SEED,
         null,
         null);
@@ -163,7 +163,10 @@ final class TrainingBench {
         }
       }
       log.printf("bench: train %s %s: %s%n", model, name, report.bottleneck());
-      return row("memflux", model, pipe, train.workers(), Timing.summarize(timed), train);
+      log.printf("bench: train %s %s: %s%n", model, name, report.tuning().summary());
+      // the sizes are tuned as in memflux train: the row shows the augmentation threads chosen
+      int workers = pipeline.images().meter().workers();
+      return row("memflux", model, pipe, workers, Timing.summarize(timed), train);
     }
   }
 

@@ -70,9 +70,14 @@ public final class TrainPipeline {
         Loader.builder(x, y)
             .batchSize(settings.batchSize())
             .shuffle(Shuffle.random(settings.seed()))
-            .epochs(settings.epochs())
-            .prefetch(settings.prefetch())
-            .gatherThreads(settings.workers());
+            .epochs(settings.epochs());
+    // Sizes left unset are knobs the training run's tuner moves.
+    if (settings.prefetch() != TrainSettings.TUNED) {
+      loader = loader.prefetch(settings.prefetch());
+    }
+    if (settings.workers() != TrainSettings.TUNED) {
+      loader = loader.gatherThreads(settings.workers());
+    }
     return new TrainPipeline(
         settings, loaderOptions.apply(loader).build(), trainImages(settings, x.rowShape(), stats));
   }
@@ -88,10 +93,10 @@ public final class TrainPipeline {
               .rotate(MAX_ROTATION)
               .randomCrop((int) Math.min(image[1], image[2]), CROP_PADDING);
     }
-    return augment
-        .normalize(stats.mean(), stats.std())
-        .seed(settings.seed())
-        .parallelism(settings.workers());
+    augment = augment.normalize(stats.mean(), stats.std()).seed(settings.seed());
+    return settings.workers() == TrainSettings.TUNED
+        ? augment
+        : augment.parallelism(settings.workers());
   }
 
   /** The same pipeline, its loader continuing just after the batch whose state is given. */

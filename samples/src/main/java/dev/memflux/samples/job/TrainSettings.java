@@ -12,8 +12,8 @@ import java.util.Objects;
  * @param batchSize samples per training batch
  * @param learningRate Adam's peak learning rate, from which a cosine schedule decays
  * @param augment whether training images are flipped, rotated and cropped at random
- * @param workers gather threads of the loader and augmentation threads
- * @param prefetch batches the loader gathers ahead of demand
+ * @param workers gather threads of the loader and augmentation threads, or {@link #TUNED}
+ * @param prefetch batches the loader gathers ahead of demand, or {@link #TUNED}
  * @param seed seed of the shuffle, the augmentation and the parameter initialisation
  * @param checkpoint directory to save a checkpoint in at every epoch end, or {@code null}
  * @param resume directory of the checkpoint to continue from, or {@code null}
@@ -39,7 +39,10 @@ public record TrainSettings(
   /** {@code --lr} by default. */
   public static final float DEFAULT_LEARNING_RATE = 0.001f;
 
-  /** {@code --prefetch} by default. */
+  /** A size left to the run's tuner, which starts from the library's default. */
+  public static final int TUNED = 0;
+
+  /** The loader's prefetch a tuned run starts from. */
   public static final int DEFAULT_PREFETCH = 4;
 
   /** {@code --seed} by default. */
@@ -64,8 +67,8 @@ public record TrainSettings(
         "--lr",
         learningRate,
         "a positive number");
-    require(workers >= 1, "--workers", workers, ">= 1");
-    require(prefetch >= 1, "--prefetch", prefetch, ">= 1");
+    require(workers >= 1 || workers == TUNED, "--workers", workers, ">= 1");
+    require(prefetch >= 1 || prefetch == TUNED, "--prefetch", prefetch, ">= 1");
   }
 
   private static void require(boolean ok, String option, Object value, String rule) {

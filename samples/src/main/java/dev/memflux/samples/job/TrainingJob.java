@@ -65,17 +65,25 @@ public final class TrainingJob {
       ChannelStats stats = inputs.stats();
       TrainPipeline pipeline = TrainPipeline.of(settings, x, y, stats, b -> b);
       out.println("loader: " + pipeline.loader().io());
+      // Validation is not tuned: it runs as set, or on every processor.
+      int workers =
+          settings.workers() == TrainSettings.TUNED
+              ? Runtime.getRuntime().availableProcessors()
+              : settings.workers();
       Loader testLoader =
           Loader.builder(testX, testY)
               .batchSize(VALIDATION_BATCH)
-              .prefetch(settings.prefetch())
-              .gatherThreads(settings.workers())
+              .prefetch(
+                  settings.prefetch() == TrainSettings.TUNED
+                      ? TrainSettings.DEFAULT_PREFETCH
+                      : settings.prefetch())
+              .gatherThreads(workers)
               .build();
       Augment testImages =
           Augment.images(ImageLayout.CHW)
               .toFloat(1 / 255f)
               .normalize(stats.mean(), stats.std())
-              .parallelism(settings.workers());
+              .parallelism(workers);
       CpuTraining.tune();
       // Parameter initialisation and dropout draw from the engine's generator.
       Engine.getInstance().setRandomSeed(Long.hashCode(settings.seed()));
