@@ -6,7 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.memflux.samples.data.Fifo;
+import dev.memflux.core.testing.Fifo;
 import dev.memflux.samples.data.SyntheticImages;
 import dev.memflux.samples.data.Unwritable;
 import dev.memflux.train.Checkpoint;
