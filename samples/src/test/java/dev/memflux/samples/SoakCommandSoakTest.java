@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -25,6 +26,14 @@ import reactor.core.publisher.Mono;
 class SoakCommandSoakTest {
 
   private static final Duration LIMIT = Duration.ofMinutes(3);
+
+  /**
+   * Room for the injected direct-memory leak: a fast machine runs a hundred rounds in 5 s, past the
+   * default limit (the heap's 256 MiB), and would end in an OutOfMemoryError before the verdict.
+   */
+  private static final List<String> LEAK_ROOM =
+      Stream.concat(ChildJvm.DEFAULT_OPTIONS.stream(), Stream.of("-XX:MaxDirectMemorySize=4g"))
+          .toList();
 
   @TempDir Path dir;
 
@@ -70,7 +79,12 @@ class SoakCommandSoakTest {
   }
 
   private String soak(String name, Class<?> main, String... args) throws Exception {
-    ChildJvm child = ChildJvm.start(dir.resolve(name + ".log"), main, args);
+    return soak(name, ChildJvm.DEFAULT_OPTIONS, main, args);
+  }
+
+  private String soak(String name, List<String> jvmOptions, Class<?> main, String... args)
+      throws Exception {
+    ChildJvm child = ChildJvm.start(dir.resolve(name + ".log"), jvmOptions, main, args);
     int status = child.exitStatus(LIMIT);
     String out = child.output();
     assertThat(out).as(out).doesNotContain("internal error", "Exception");
@@ -102,7 +116,15 @@ class SoakCommandSoakTest {
   @Test
   void directMemoryKeptEveryRoundFailsNamingDirect() throws Exception {
     String out =
-        soak("direct", LeakySoak.class, "direct", "--seconds", "5", "--interval-ms", "300");
+        soak(
+            "direct",
+            LEAK_ROOM,
+            LeakySoak.class,
+            "direct",
+            "--seconds",
+            "5",
+            "--interval-ms",
+            "300");
 
     assertThat(out).as(out).containsPattern("(?m)^direct .* LEAK$");
     assertThat(out).as(out).contains("verdict: FAIL (direct grew ");
