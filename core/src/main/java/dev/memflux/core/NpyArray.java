@@ -12,6 +12,7 @@ import java.nio.file.AccessMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -125,50 +126,119 @@ public final class NpyArray implements AutoCloseable {
     try {
       FileChannel channel = file.getChannel();
       NpyHeader header = NpyHeader.read(channel, path);
-      long[] shape = header.shape();
-      int itemSize = header.dtype().itemSize();
-      long dataBytes = NpyHeader.byteSize(shape, 0, itemSize);
-      long size = channel.size();
-      if (size - header.dataOffset() < dataBytes) {
-        throw new NpyFormatException(
-            path,
-            size,
-            dataBytes
-                + " data bytes for shape "
-                + NpyHeader.shapeString(shape)
-                + " of "
-                + header.dtype()
-                + " ending at byte "
-                + (header.dataOffset() + dataBytes),
-            "end of file (truncated data)");
-      }
-      long rowBytes = NpyHeader.byteSize(shape, Math.min(1, shape.length), itemSize);
-      boolean cLayout = !header.fortranOrder() || rowBytes <= itemSize;
-      MappedChunks data =
-          MappedChunks.map(
-              channel,
-              path,
-              header.dataOffset(),
-              dataBytes,
-              cLayout ? rowBytes : 0,
-              header.dtype(),
-              false,
-              windowing);
-      return new NpyArray(
-          path,
-          header.dtype(),
-          shape,
-          header.fortranOrder(),
-          header.version(),
-          rowBytes,
-          data,
-          file,
-          header.dataOffset() + dataBytes,
-          false);
+      return map(path, file, header, channel.size(), "file", windowing);
     } catch (IOException | RuntimeException | Error e) {
       closeQuietly(file, e);
       throw e;
     }
+  }
+
+  /**
+   * Maps a stored member of an .npz archive read-only, in place: {@code np.load(path)[member]}
+   * without reading it into memory (numpy itself cannot memory-map .npz members). {@code np.savez}
+   * stores its members uncompressed, in ZIP or ZIP64 records; their data may start at any byte
+   * offset, which memflux reads as fast as an aligned one. {@link #path()} is the archive.
+   *
+   * <pre>{@code
+   * // np.savez("data.npz", x=features, y=targets)
+   * try (NpyArray x = NpyArray.openNpz(Path.of("data.npz"), "x");
+   *      NpyArray y = NpyArray.openNpz(Path.of("data.npz"), "y")) { ... }
+   * }</pre>
+   *
+   * @param member numpy's key for the member ({@code "x"} for {@code x.npy}), or its file name in
+   *     the archive; {@link #npzMembers} lists them
+   * @throws IOException naming the archive and the member when there is no such member, or it is
+   *     compressed ({@code np.savez_compressed}: {@code memflux convert npz IN OUT} stores it) or
+   *     encrypted; when the file cannot be read or mapped
+   * @throws NpyFormatException when the archive or the member's .npy header is damaged, or the
+   *     member is shorter than its data; the message names the archive and the byte
+   */
+  public static NpyArray openNpz(Path path, String member) throws IOException {
+    return openNpz(path, member, Windowing.DEFAULT);
+  }
+
+  static NpyArray openNpz(Path path, String member, Windowing windowing) throws IOException {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(member, "member");
+    RandomAccessFile file = openFile(path, "r");
+    try {
+      FileChannel channel = file.getChannel();
+      Npz.Region region = Npz.locate(channel, path, member);
+      NpyHeader header = NpyHeader.read(channel, path, region.start(), region.end(), "member");
+      return map(
+          path, file, header, region.end(), "member '" + region.entryName() + "'", windowing);
+    } catch (IOException | RuntimeException | Error e) {
+      closeQuietly(file, e);
+      throw e;
+    }
+  }
+
+  /**
+   * The members of the .npz archive at {@code path}, in the archive's order, like {@code
+   * np.load(path).files} and, per member, how it is held: only {@link NpzMember#stored() stored}
+   * members can be opened with {@link #openNpz}.
+   *
+   * @throws NpyFormatException when the file is not a ZIP archive or its directory is damaged
+   * @throws IOException when the file cannot be read
+   */
+  public static List<NpzMember> npzMembers(Path path) throws IOException {
+    Objects.requireNonNull(path, "path");
+    try (FileChannel channel = FileChannel.open(path)) {
+      return Npz.members(channel, path);
+    }
+  }
+
+  /**
+   * Maps the data {@code header} describes, which must end by byte {@code end} of the {@code
+   * container} (the file, or an .npz member); takes ownership of {@code file}.
+   */
+  private static NpyArray map(
+      Path path,
+      RandomAccessFile file,
+      NpyHeader header,
+      long end,
+      String container,
+      Windowing windowing)
+      throws IOException {
+    long[] shape = header.shape();
+    int itemSize = header.dtype().itemSize();
+    long dataBytes = NpyHeader.byteSize(shape, 0, itemSize);
+    if (end - header.dataOffset() < dataBytes) {
+      throw new NpyFormatException(
+          path,
+          end,
+          dataBytes
+              + " data bytes for shape "
+              + NpyHeader.shapeString(shape)
+              + " of "
+              + header.dtype()
+              + " ending at byte "
+              + (header.dataOffset() + dataBytes),
+          "end of " + container + " (truncated data)");
+    }
+    long rowBytes = NpyHeader.byteSize(shape, Math.min(1, shape.length), itemSize);
+    boolean cLayout = !header.fortranOrder() || rowBytes <= itemSize;
+    MappedChunks data =
+        MappedChunks.map(
+            file.getChannel(),
+            path,
+            header.dataOffset(),
+            dataBytes,
+            cLayout ? rowBytes : 0,
+            header.dtype(),
+            false,
+            windowing);
+    return new NpyArray(
+        path,
+        header.dtype(),
+        shape,
+        header.fortranOrder(),
+        header.version(),
+        rowBytes,
+        data,
+        file,
+        header.dataOffset() + dataBytes,
+        false);
   }
 
   /**
