@@ -90,6 +90,9 @@ final class DataFingerprint {
    * 64-bit integers beyond 2^53 that round to the same double are not told apart.
    */
   private static long sampleHash(NpyArray a, long[] shape) {
+    if (shape.length == 0) {
+      return mix(FNV_OFFSET, a.getDouble()); // a 0-d array: its one row is its one element
+    }
     long rows = shape[0];
     long perRow = 1;
     for (int i = 1; i < shape.length; i++) {
@@ -110,11 +113,17 @@ final class DataFingerprint {
           index[axis] = flat % shape[axis];
           flat /= shape[axis];
         }
-        long bits = Double.doubleToRawLongBits(a.getDouble(index));
-        for (int k = 0; k < 8; k++) {
-          hash = (hash ^ ((bits >>> (8 * k)) & 0xff)) * FNV_PRIME;
-        }
+        hash = mix(hash, a.getDouble(index));
       }
+    }
+    return hash;
+  }
+
+  /** The hash after the 8 bytes of {@code value}'s bits. */
+  private static long mix(long hash, double value) {
+    long bits = Double.doubleToRawLongBits(value);
+    for (int k = 0; k < 8; k++) {
+      hash = (hash ^ ((bits >>> (8 * k)) & 0xff)) * FNV_PRIME;
     }
     return hash;
   }

@@ -1,6 +1,5 @@
 package dev.memflux.core;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,22 +11,25 @@ import reactor.core.publisher.FluxSink;
 /**
  * One subscription's gathering. Up to {@code gatherThreads} workers run on the gather scheduler;
  * each takes the next batch of the plan only while downstream has requested it and fewer than
- * {@code prefetch} gathered batches wait for delivery, gathers it, and keeps going while allowed,
- * so a steady stream costs no thread hand-off per batch. Batches are delivered in plan order
- * however the gathers finish, always on a gather thread. Every batch made here is either delivered
- * or closed here, on completion, error and cancel alike.
+ * {@code prefetch} batches are gathered or being gathered ahead of delivery, hands it to the {@link
+ * BatchGatherer}, and keeps going while allowed, so a steady stream costs no thread hand-off per
+ * batch. A mapped gather finishes before the worker goes on; a reading one only queues its reads,
+ * so all the batches allowed are read at once. Batches are delivered in plan order however the
+ * gathers finish, always on a gather thread. Every batch made here is either delivered or closed
+ * here, on completion, error and cancel alike.
  *
  * <p>Why hand-written rather than {@code flatMapSequential(gather, gatherThreads)}: that operator
  * drops the batches queued in its inners on cancel without calling discard hooks (<a
  * href="https://github.com/reactor/reactor-core/issues/4379">reactor-core#4379</a>), asks upstream
  * for its concurrency before any demand, and cannot bound gathered-but-undelivered batches by
  * {@code prefetch}; {@code BatchStageContract}'s dropping operators show the first with it
- * downstream.
+ * downstream. And a request must never gather on the requesting thread.
  */
 final class GatherRun {
 
   private final Loader loader;
   private final BatchPlanner planner;
+  private final BatchGatherer gatherer;
   private final GatherThreads threads;
   private FluxSink<Batch> sink;
   private final int maxWorkers;
@@ -46,9 +48,10 @@ final class GatherRun {
   private boolean terminated;
   private Throwable error;
 
-  GatherRun(Loader loader, BatchPlanner planner, GatherThreads threads) {
+  GatherRun(Loader loader, BatchPlanner planner, BatchGatherer gatherer, GatherThreads threads) {
     this.loader = loader;
     this.planner = planner;
+    this.gatherer = gatherer;
     this.threads = threads;
     this.maxWorkers = loader.gatherThreads();
   }
@@ -78,7 +81,7 @@ final class GatherRun {
 
   /**
    * Whether one more batch may be gathered now: it has been requested, and fewer than {@code
-   * prefetch} gathered batches wait for delivery. Call holding the lock.
+   * prefetch} batches are gathered or being gathered ahead of delivery. Call holding the lock.
    */
   private boolean mayIssue() {
     return !cancelled
@@ -102,11 +105,9 @@ final class GatherRun {
     }
   }
 
-  /** A worker: gathers batch after batch while demand and prefetch allow. */
+  /** A worker: starts gathering batch after batch while demand and prefetch allow. */
   private void work() {
     BatchPlanner.Planned plan = null;
-    // A gathered batch not yet handed to the delivery queue: closed here if anything throws.
-    Batch pending = null;
     try {
       while (true) {
         long slot;
@@ -129,25 +130,10 @@ final class GatherRun {
           plan = planner.next();
         }
         long start = System.nanoTime();
-        pending = loader.gather(plan);
-        loader.gatherMeter().recordSince(start);
-        synchronized (lock) {
-          if (!cancelled && error == null) {
-            ready.put(slot, pending);
-            pending = null;
-          }
-        }
-        if (pending != null) {
-          pending.close();
-          pending = null;
-        }
-        drain();
+        BatchPlanner.Planned planned = plan;
+        gatherer.gather(plan, (batch, failure) -> finished(slot, planned, start, batch, failure));
       }
     } catch (Throwable t) {
-      // A mapped-read fault can surface just after the read, with the batch still ours.
-      if (pending != null) {
-        pending.close();
-      }
       // Catch everything: a worker that died silently would leave the subscriber waiting forever.
       record(t, plan == null ? "" : "batch " + plan.sequence() + " of epoch " + plan.epoch());
     } finally {
@@ -155,6 +141,36 @@ final class GatherRun {
         workers--;
       }
       drain();
+    }
+  }
+
+  /**
+   * A batch is gathered (or failed): queue it for delivery in order, or close it when the run is
+   * over. Runs on the gather thread for an inline gatherer, else on any thread: delivery then goes
+   * to a gather thread, through a drain that owns nothing, so a scheduler disposed with it queued
+   * loses no batch (cancel closes what is queued).
+   */
+  private void finished(
+      long slot, BatchPlanner.Planned plan, long start, Batch batch, Throwable failure) {
+    if (failure != null) {
+      record(failure, "batch " + plan.sequence() + " of epoch " + plan.epoch());
+    } else {
+      loader.gatherMeter().recordSince(start);
+      boolean kept = false;
+      synchronized (lock) {
+        if (!cancelled && error == null) {
+          ready.put(slot, batch);
+          kept = true;
+        }
+      }
+      if (!kept) {
+        batch.close();
+      }
+    }
+    if (gatherer.completesInline()) {
+      drain();
+    } else {
+      schedule(this::drain);
     }
   }
 
@@ -240,36 +256,5 @@ final class GatherRun {
       }
       sink.next(next);
     }
-  }
-
-  /** Fills the pooled buffers of one batch; runs on a gather thread. */
-  static Batch gatherInto(
-      BatchPlanner.Planned p, NpyArray[] fields, BufferPool pool, int batchSize) {
-    int n = p.indices().length;
-    PooledBuffer[] buffers = new PooledBuffer[fields.length];
-    long[][] shapes = new long[fields.length][];
-    DType[] types = new DType[fields.length];
-    try {
-      for (int f = 0; f < fields.length; f++) {
-        NpyArray a = fields[f];
-        buffers[f] = pool.acquire(Math.toIntExact(a.rowBytes() * batchSize));
-        ByteBuffer dst = buffers[f].buffer();
-        a.gather(p.indices(), 0, n, dst);
-        long[] rowShape = a.rowShape();
-        long[] shape = new long[rowShape.length + 1];
-        shape[0] = n;
-        System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
-        shapes[f] = shape;
-        types[f] = a.dtype().toNativeOrder();
-      }
-    } catch (RuntimeException | Error e) {
-      for (PooledBuffer b : buffers) {
-        if (b != null) {
-          b.close();
-        }
-      }
-      throw e;
-    }
-    return new Batch(p.epoch(), p.sequence(), p.indices(), p.after(), buffers, shapes, types);
   }
 }

@@ -1,5 +1,6 @@
 package dev.memflux.core;
 
+import java.io.IOException;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
@@ -24,12 +25,18 @@ import reactor.core.scheduler.Schedulers;
  * }</pre>
  *
  * <p>Demand comes only from the subscriber: a batch is gathered only after it has been requested,
- * and at most {@link Builder#prefetch(int) prefetch} gathered batches wait for delivery, so memory
- * in flight is bounded whatever the dataset size. Gathering (page faults and copies) runs on the
- * loader's own gather threads (or on {@link Builder#gatherScheduler(Scheduler) the caller's
- * scheduler}), and batches arrive in order whatever the thread count. Sample order is a pure
- * function of (seed, epoch, rank, worldSize), and {@link #resumeFrom(LoaderState)} continues
+ * and at most {@link Builder#prefetch(int) prefetch} batches are gathered or being gathered ahead
+ * of delivery, so memory in flight is bounded whatever the dataset size. Gathering (page faults and
+ * copies) runs on the loader's own gather threads (or on {@link Builder#gatherScheduler(Scheduler)
+ * the caller's scheduler}), and batches arrive in order whatever the thread count. Sample order is
+ * a pure function of (seed, epoch, rank, worldSize), and {@link #resumeFrom(LoaderState)} continues
  * exactly after any batch.
+ *
+ * <p>Data larger than the memory the process may use is read out of core by default ({@link
+ * IoMode}): instead of page faults, every batch allowed is read at once with exact positional
+ * reads, {@link Builder#ioDepth(int) tens} in flight on the subscription's {@code memflux-io}
+ * threads. {@link #io()} says how each field is read and why. The bytes and their order are the
+ * same in every mode.
  *
  * <p>Batches are delivered on a gather thread: a subscriber doing heavy work per batch should move
  * it to its own thread (as the training stage does), or the next gather waits on it.
@@ -37,14 +44,21 @@ import reactor.core.scheduler.Schedulers;
 public final class Loader {
 
   private final Builder settings;
+  private final IoSettings io;
   private final String data;
   private final LoaderState start;
   private final BufferPool pool;
   private final StageMeter gatherMeter;
 
   private Loader(
-      Builder settings, String data, LoaderState start, BufferPool pool, StageMeter gatherMeter) {
+      Builder settings,
+      IoSettings io,
+      String data,
+      LoaderState start,
+      BufferPool pool,
+      StageMeter gatherMeter) {
     this.settings = settings;
+    this.io = io;
     this.data = data;
     this.start = start;
     this.pool = pool;
@@ -61,8 +75,10 @@ public final class Loader {
 
   /**
    * The batches, from this loader's start state to the last epoch. Cold: each subscription starts
-   * afresh from the same state and gets its own gather threads, released when it ends (unless the
-   * builder was given a gather scheduler, which stays the caller's).
+   * afresh from the same state and gets its own gather threads (and, unless every field is {@link
+   * IoMode#MAPPED}, its own {@code memflux-io} threads and file descriptors), released when it ends
+   * (a gather scheduler given to the builder stays the caller's). A file that cannot be opened for
+   * reading ends the Flux with its {@link IOException}.
    */
   public Flux<Batch> batches() {
     return gather().name("memflux.gather").tag("stage", "gather");
@@ -84,11 +100,24 @@ public final class Loader {
                           threadCount, Integer.MAX_VALUE, "memflux-gather", 60, true)
                       : settings.gatherScheduler,
                   own);
+          BatchGatherer gatherer;
+          try {
+            gatherer =
+                io.choice().allMapped()
+                    ? new MappedGatherer(settings.fields, pool, batchRows())
+                    : ReadingGatherer.open(settings.fields, io, pool, batchRows());
+          } catch (IOException | RuntimeException e) {
+            threads.release();
+            return Flux.error(e);
+          }
           OrdersAhead ahead =
               shuffleAhead ? new OrdersAhead(this::order, settings.epochs, threads) : null;
           GatherRun run =
               new GatherRun(
-                  this, planner(start, ahead == null ? this::order : ahead::order), threads);
+                  this,
+                  planner(start, ahead == null ? this::order : ahead::order),
+                  gatherer,
+                  threads);
           return Flux.<Batch>create(run::start, FluxSink.OverflowStrategy.BUFFER)
               // A batch emitted into the sink's queue as a cancel lands is dropped by Reactor;
               // close it here, whether or not the subscriber installed a discard hook.
@@ -99,6 +128,7 @@ public final class Loader {
                     if (ahead != null) {
                       ahead.close();
                     }
+                    gatherer.close();
                     threads.release();
                   });
         });
@@ -117,7 +147,7 @@ public final class Loader {
   public Loader resumeFrom(LoaderState state) {
     Objects.requireNonNull(state, "state");
     planner(state, this::order); // validates the state now rather than at subscription
-    return new Loader(settings, data, state, pool, gatherMeter);
+    return new Loader(settings, io, data, state, pool, gatherMeter);
   }
 
   private long rows() {
@@ -148,7 +178,20 @@ public final class Loader {
     return pool;
   }
 
-  /** Gather work: batches gathered and busy time of the gather threads. */
+  /**
+   * How each field is read ({@link IoMode}), and why: what {@link Builder#io} asked for, resolved
+   * at {@link Builder#build()} (for {@link IoMode#AUTO}, from the data's size against the memory
+   * the process may use). Worth printing at the start of a run.
+   */
+  public IoChoice io() {
+    return io.choice();
+  }
+
+  /**
+   * Gather work: batches gathered and busy time of the gather threads. When fields are read from
+   * their files (see {@link #io()}), a batch counts as busy from its first read queued to its last
+   * finished, and the meter's workers are the {@code prefetch} batches read at once.
+   */
   public StageMeter gatherMeter() {
     return gatherMeter;
   }
@@ -171,6 +214,11 @@ public final class Loader {
   /** Threads gathering batches at once. */
   public int gatherThreads() {
     return settings.gatherThreads;
+  }
+
+  /** Reads in flight at once when fields are read from their files (see {@link #io()}). */
+  public int ioDepth() {
+    return io.depth();
   }
 
   /** Samples this rank reads in a full epoch. */
@@ -201,10 +249,6 @@ public final class Loader {
     return t;
   }
 
-  Batch gather(BatchPlanner.Planned p) {
-    return GatherRun.gatherInto(p, settings.fields, pool, batchRows());
-  }
-
   /** Rows a batch buffer holds: the batch size, capped by the rows a batch can actually get. */
   int batchRows() {
     Builder b = settings;
@@ -227,6 +271,11 @@ public final class Loader {
     private int gatherThreads = 1;
     private Scheduler gatherScheduler;
     private BufferPool pool;
+    private IoMode ioMode = IoMode.AUTO;
+    private int ioDepth = 64;
+    private Long ioBudget; // null: the default, which depends on the JVM
+    private MemoryProbe memoryProbe = MemoryProbe.system();
+    private IoPolicy.DirectSupport directSupport = FileReader::directAlignment;
 
     private Builder(NpyArray[] fields) {
       Objects.requireNonNull(fields, "fields");
@@ -251,6 +300,11 @@ public final class Loader {
       b.gatherThreads = gatherThreads;
       b.gatherScheduler = gatherScheduler;
       b.pool = pool;
+      b.ioMode = ioMode;
+      b.ioDepth = ioDepth;
+      b.ioBudget = ioBudget;
+      b.memoryProbe = memoryProbe;
+      b.directSupport = directSupport;
       return b;
     }
 
@@ -319,6 +373,48 @@ public final class Loader {
     }
 
     /**
+     * How to read the fields (default {@link IoMode#AUTO}: mapped while the data fits in the memory
+     * the process may use, {@code O_DIRECT} reads many at a time when it does not). {@link
+     * Loader#io()} reports what was chosen and why. Every mode delivers the same bytes in the same
+     * order.
+     */
+    public Builder io(IoMode mode) {
+      return with(b -> b.ioMode = Objects.requireNonNull(mode, "mode"));
+    }
+
+    /**
+     * Reads in flight at once when fields are read from their files (default 64): the number of
+     * {@code memflux-io} threads, each in one blocking read at a time. An SSD needs a queue depth
+     * of tens for its random-read rate; threads keep the device's queue fullest with a margin over
+     * that, since some are always between reads (copying, being scheduled).
+     */
+    public Builder ioDepth(int depth) {
+      return with(b -> b.ioDepth = depth);
+    }
+
+    /**
+     * Memory for the cache of whole blocks that {@link Shuffle#blocks} reads when fields are read
+     * from their files (default 256 MiB, or a third of the JVM's direct-memory limit when that is
+     * less: 82 MB in a 1 GiB container with default JVM settings): a window of blocks is read whole
+     * when twice its size fits, else its rows are read one by one ({@link Loader#io()} says which).
+     * Besides it and the batches' own buffers, reads in flight hold at most {@link #ioDepth} read
+     * buffers of 1 MiB (less when direct memory is small), in practice no more than the bytes of
+     * the batches being read.
+     */
+    public Builder ioBudget(long bytes) {
+      return with(b -> b.ioBudget = bytes);
+    }
+
+    /** Tests decide {@link IoMode#AUTO} on a made-up machine. */
+    Builder memoryProbe(MemoryProbe probe, IoPolicy.DirectSupport direct) {
+      return with(
+          b -> {
+            b.memoryProbe = probe;
+            b.directSupport = direct;
+          });
+    }
+
+    /**
      * Checks the settings and makes the loader.
      *
      * @throws IllegalArgumentException naming the first bad option and its value
@@ -351,6 +447,10 @@ public final class Loader {
       require(epochs >= 1, "epochs", epochs, ">= 1");
       require(worldSize >= 1, "shard worldSize", worldSize, ">= 1");
       require(rank >= 0 && rank < worldSize, "shard rank", rank, "in [0, " + worldSize + ")");
+      require(ioDepth >= 1 && ioDepth <= 1024, "ioDepth", ioDepth, "in [1, 1024]");
+      if (ioBudget != null) {
+        require(ioBudget >= 0, "ioBudget", ioBudget, ">= 0");
+      }
       int batchRows = BatchPlanner.batchRows(fields[0].rows(), worldSize, dropLast, batchSize);
       for (NpyArray f : fields) {
         if (f.rowBytes() * batchRows > Integer.MAX_VALUE) {
@@ -367,12 +467,22 @@ public final class Loader {
       String data = DataFingerprint.of(fields);
       LoaderState start =
           LoaderState.epochStart(0, fields[0].rows(), shuffle.toString(), data, worldSize);
+      IoSettings io =
+          IoSettings.resolve(
+              fields,
+              shuffle,
+              ioMode,
+              ioDepth,
+              ioBudget == null ? -1 : ioBudget,
+              memoryProbe,
+              directSupport);
       return new Loader(
           this,
+          io,
           data,
           start,
           pool != null ? pool : new BufferPool(Math.max(16, prefetch * 2)),
-          new StageMeter("gather", gatherThreads));
+          new StageMeter("gather", io.choice().allMapped() ? gatherThreads : prefetch));
     }
 
     private static void require(boolean ok, String option, long value, String rule) {

@@ -2,16 +2,15 @@ package dev.memflux.core;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
  * A file region of any size mapped as overlapping windows, because one Java 17 {@link
- * MappedByteBuffer} cannot exceed 2 GiB. Window {@code k} starts at {@code k * chunk} and reaches
- * {@code overlap} bytes into the next chunk, so with {@code overlap} equal to the row size every
- * row lies entirely inside the window of the chunk where it starts: a row view is zero-copy and a
- * row copy is one bulk copy. Rows longer than the overlap are copied piecewise.
+ * java.nio.MappedByteBuffer} cannot exceed 2 GiB. Window {@code k} starts at {@code k * chunk} and
+ * reaches {@code overlap} bytes into the next chunk, so with {@code overlap} equal to the row size
+ * every row lies entirely inside the window of the chunk where it starts: a row view is zero-copy
+ * and a row copy is one bulk copy. Rows longer than the overlap are copied piecewise.
  *
  * <p>Windows are given the file's byte order and are only ever read with absolute-index methods, so
  * any number of threads may read at once. Positions are relative to the region start.
@@ -45,21 +44,19 @@ final class MappedChunks {
   private final long mask;
   private final int itemSize;
   private final boolean swap;
-  private final boolean writable;
 
-  private MappedChunks(
-      ByteBuffer[] windows, int shift, int itemSize, boolean swap, boolean writable) {
+  private MappedChunks(ByteBuffer[] windows, int shift, int itemSize, boolean swap) {
     this.windows = windows;
     this.shift = shift;
     this.mask = (1L << shift) - 1;
     this.itemSize = itemSize;
     this.swap = swap;
-    this.writable = writable;
   }
 
   /**
-   * Maps {@code length} bytes of {@code channel} from {@code offset}. Exception-safe: when any
-   * window fails to map, those already mapped are unmapped before the exception propagates.
+   * Maps {@code length} bytes of {@code channel} from {@code offset}, read-only. Exception-safe:
+   * when any window fails to map, those already mapped are unmapped before the exception
+   * propagates.
    *
    * @param overlap bytes each window reaches past its chunk (the row size, for zero-copy rows)
    * @param dtype the element type; windows read in its byte order, and copies swap to native
@@ -71,22 +68,20 @@ final class MappedChunks {
       long length,
       long overlap,
       DType dtype,
-      boolean writable,
       Windowing windowing)
       throws IOException {
     long chunk = 1L << windowing.chunkShift();
     long reach = Math.min(overlap, windowing.maxWindowBytes() - chunk);
     int count = (int) ((length + chunk - 1) >>> windowing.chunkShift());
     ByteBuffer[] windows = new ByteBuffer[count];
-    FileChannel.MapMode mode =
-        writable ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY;
     int mapped = 0;
     try {
       for (; mapped < count; mapped++) {
         long start = mapped * chunk;
         long size = Math.min(length - start, chunk + reach);
         try {
-          windows[mapped] = channel.map(mode, offset + start, size).order(dtype.order());
+          windows[mapped] =
+              channel.map(FileChannel.MapMode.READ_ONLY, offset + start, size).order(dtype.order());
         } catch (IOException e) {
           throw mapFailure(file, offset + start, size, e);
         }
@@ -98,7 +93,7 @@ final class MappedChunks {
       throw e;
     }
     return new MappedChunks(
-        windows, windowing.chunkShift(), dtype.itemSize(), !dtype.isNativeOrder(), writable);
+        windows, windowing.chunkShift(), dtype.itemSize(), !dtype.isNativeOrder());
   }
 
   /**
@@ -140,35 +135,10 @@ final class MappedChunks {
       ByteBuffer w = window(pos);
       int off = offset(pos);
       int n = Math.min(length, w.limit() - off);
-      if (swap) {
-        copySwapped(w, off, dst, at, n);
-      } else {
-        dst.put(at, w, off, n);
-      }
+      ElementCopy.copy(w, off, dst, at, n, itemSize, swap);
       pos += n;
       at += n;
       length -= n;
-    }
-  }
-
-  /** Reads each element in the file's order and writes it in dst's (native) order. */
-  private void copySwapped(ByteBuffer w, int off, ByteBuffer dst, int at, int n) {
-    switch (itemSize) {
-      case 2 -> {
-        for (int i = 0; i < n; i += 2) {
-          dst.putShort(at + i, w.getShort(off + i));
-        }
-      }
-      case 4 -> {
-        for (int i = 0; i < n; i += 4) {
-          dst.putInt(at + i, w.getInt(off + i));
-        }
-      }
-      default -> {
-        for (int i = 0; i < n; i += 8) {
-          dst.putLong(at + i, w.getLong(off + i));
-        }
-      }
     }
   }
 
@@ -222,39 +192,6 @@ final class MappedChunks {
 
   double getDouble(long pos) {
     return window(pos).getDouble(offset(pos));
-  }
-
-  void putByte(long pos, byte v) {
-    window(pos).put(offset(pos), v);
-  }
-
-  void putShort(long pos, short v) {
-    window(pos).putShort(offset(pos), v);
-  }
-
-  void putInt(long pos, int v) {
-    window(pos).putInt(offset(pos), v);
-  }
-
-  void putLong(long pos, long v) {
-    window(pos).putLong(offset(pos), v);
-  }
-
-  void putFloat(long pos, float v) {
-    window(pos).putFloat(offset(pos), v);
-  }
-
-  void putDouble(long pos, double v) {
-    window(pos).putDouble(offset(pos), v);
-  }
-
-  /** Writes dirty pages of a writable mapping to the file; nothing to do for a read-only one. */
-  void force() {
-    if (writable) {
-      for (ByteBuffer w : windows) {
-        ((MappedByteBuffer) w).force();
-      }
-    }
   }
 
   /** Releases every window. The caller guarantees no thread can touch them any more. */

@@ -1,20 +1,16 @@
 package dev.memflux.core;
 
 import dev.memflux.core.MappedChunks.Windowing;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AccessMode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Optional;
 
 /**
  * A NumPy array memory-mapped from a .npy file (or a headerless {@code np.memmap} file), with
@@ -31,20 +27,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Any size of file works: the data is mapped in windows of at most 2 GiB. Reads may run on any
  * number of threads at once. {@link #close()} releases the mapping as soon as no read is in
  * progress; afterwards every method except the metadata accessors throws {@link
- * IllegalStateException}. Buffers returned by {@link #row(long)} share the mapping and, as in
- * Lucene, must not be used after close: that would crash the JVM. A file that shrinks while mapped
- * makes accesses throw {@link NpyAccessException} instead of returning garbage.
+ * IllegalStateException}. A file that shrinks while mapped makes accesses throw {@link
+ * NpyAccessException} instead of returning garbage. A {@link Loader} may read a large array's rows
+ * with positional reads instead of through the mapping (see {@link IoMode}); the array is the same.
+ *
+ * <p>This class is the facade: {@link NpyOpener} opens and validates, {@link AccessGuard} guards
+ * against use after close, {@link MappedReader} reads the mapping, {@link ElementDecoder} and
+ * {@link ElementWriter} convert single elements, and {@link RowGather} gathers rows.
  */
 public final class NpyArray implements AutoCloseable {
 
-  /** Sign bit of {@link #state}: set once the array is closed. The low bits count readers. */
-  private static final int CLOSED = Integer.MIN_VALUE;
-
-  /** Written so the allocation in {@link #drainPendingFault()} cannot be optimised away. */
-  @SuppressWarnings("unused")
-  private static volatile int faultDrain;
-
   private final Path path;
+  private final Object fileKey;
   private final DType dtype;
   private final long[] shape;
   private final boolean fortranOrder;
@@ -52,54 +46,51 @@ public final class NpyArray implements AutoCloseable {
   private final long count;
   private final long rows;
   private final long rowBytes;
-  private final long rowElements;
+  private final long dataOffset;
 
   /** Bytes between neighbours along each axis; meaningful only for in-bounds indices. */
   private final long[] strides;
 
-  /** Whether each row's bytes are contiguous and in C order: true unless a real Fortran layout. */
-  private final boolean cLayout;
+  /** Where each row is: set for C order, where rows are contiguous; null for a Fortran layout. */
+  private final RowLayout layout;
 
-  private final boolean writable;
-  private final MappedChunks data;
+  private final RandomAccessFile file;
+  private final MappedReader mapped;
+  private final RowReader[] readers;
+  private final ElementDecoder decoder;
 
-  /** Kept open to check the file's length after each access; see {@link #checkIntact()}. */
-  private final RandomAccessFile lengthProbe;
+  /** Null when read-only. */
+  private final ElementWriter writer;
 
-  /** File offset just past the last mapped byte. */
-  private final long mappedEnd;
+  private final AccessGuard guard;
 
-  private final AtomicInteger state = new AtomicInteger();
-
-  private NpyArray(
+  /** Takes ownership of {@code file} and {@code data}; {@link NpyOpener} builds arrays. */
+  NpyArray(
       Path path,
+      Object fileKey,
       DType dtype,
       long[] shape,
       boolean fortranOrder,
       String version,
-      long rowBytes,
+      long dataOffset,
+      RandomAccessFile file,
       MappedChunks data,
-      RandomAccessFile lengthProbe,
-      long mappedEnd,
       boolean writable) {
     this.path = path;
+    this.fileKey = fileKey;
     this.dtype = dtype;
     this.shape = shape;
     this.fortranOrder = fortranOrder;
     this.version = version;
-    this.rowBytes = rowBytes;
-    this.data = data;
-    this.lengthProbe = lengthProbe;
-    this.mappedEnd = mappedEnd;
-    this.writable = writable;
+    this.dataOffset = dataOffset;
+    this.file = file;
     long n = 1;
     for (long d : shape) {
       n *= d;
     }
     this.count = n;
     this.rows = shape.length == 0 ? 1 : shape[0];
-    this.rowElements = rowBytes / dtype.itemSize();
-    this.cLayout = !fortranOrder || rowElements <= 1;
+    this.rowBytes = NpyHeader.byteSize(shape, Math.min(1, shape.length), dtype.itemSize());
     this.strides = new long[shape.length];
     long stride = dtype.itemSize();
     for (int i = 0; i < shape.length; i++) {
@@ -107,6 +98,19 @@ public final class NpyArray implements AutoCloseable {
       strides[axis] = stride;
       stride *= shape[axis];
     }
+    boolean cLayout = !fortranOrder || rowBytes <= dtype.itemSize();
+    this.layout = cLayout ? new ContiguousRows(dataOffset, rowBytes, rows) : null;
+    this.mapped =
+        new MappedReader(
+            path,
+            data,
+            dataOffset,
+            dataOffset + NpyHeader.byteSize(shape, 0, dtype.itemSize()),
+            file);
+    this.readers = new RowReader[] {mapped};
+    this.decoder = new ElementDecoder(dtype, mapped);
+    this.writer = writable ? new ElementWriter(path, dtype, file) : null;
+    this.guard = new AccessGuard(path, this::release);
   }
 
   /**
@@ -114,23 +118,15 @@ public final class NpyArray implements AutoCloseable {
    *
    * @throws NpyFormatException when the file is not a .npy array memflux reads, or its data is
    *     truncated; the message names the file, byte offset, what was expected and what was found
-   * @throws IOException when the file cannot be read or mapped
+   * @throws IOException when the file cannot be read or mapped, or is not a regular file (a FIFO, a
+   *     directory, a device)
    */
   public static NpyArray open(Path path) throws IOException {
-    return open(path, Windowing.DEFAULT);
+    return NpyOpener.open(path, Windowing.DEFAULT);
   }
 
   static NpyArray open(Path path, Windowing windowing) throws IOException {
-    Objects.requireNonNull(path, "path");
-    RandomAccessFile file = openFile(path, "r");
-    try {
-      FileChannel channel = file.getChannel();
-      NpyHeader header = NpyHeader.read(channel, path);
-      return map(path, file, header, channel.size(), "file", windowing);
-    } catch (IOException | RuntimeException | Error e) {
-      closeQuietly(file, e);
-      throw e;
-    }
+    return NpyOpener.open(path, windowing);
   }
 
   /**
@@ -149,28 +145,12 @@ public final class NpyArray implements AutoCloseable {
    *     the archive; {@link #npzMembers} lists them
    * @throws IOException naming the archive and the member when there is no such member, or it is
    *     compressed ({@code np.savez_compressed}: {@code memflux convert npz IN OUT} stores it) or
-   *     encrypted; when the file cannot be read or mapped
+   *     encrypted; when the file cannot be read or mapped, or is not a regular file
    * @throws NpyFormatException when the archive or the member's .npy header is damaged, or the
    *     member is shorter than its data; the message names the archive and the byte
    */
   public static NpyArray openNpz(Path path, String member) throws IOException {
-    return openNpz(path, member, Windowing.DEFAULT);
-  }
-
-  static NpyArray openNpz(Path path, String member, Windowing windowing) throws IOException {
-    Objects.requireNonNull(path, "path");
-    Objects.requireNonNull(member, "member");
-    RandomAccessFile file = openFile(path, "r");
-    try {
-      FileChannel channel = file.getChannel();
-      Npz.Region region = Npz.locate(channel, path, member);
-      NpyHeader header = NpyHeader.read(channel, path, region.start(), region.end(), "member");
-      return map(
-          path, file, header, region.end(), "member '" + region.entryName() + "'", windowing);
-    } catch (IOException | RuntimeException | Error e) {
-      closeQuietly(file, e);
-      throw e;
-    }
+    return NpyOpener.openNpz(path, member, Windowing.DEFAULT);
   }
 
   /**
@@ -179,91 +159,10 @@ public final class NpyArray implements AutoCloseable {
    * members can be opened with {@link #openNpz}.
    *
    * @throws NpyFormatException when the file is not a ZIP archive or its directory is damaged
-   * @throws IOException when the file cannot be read
+   * @throws IOException when the file cannot be read, or is not a regular file
    */
   public static List<NpzMember> npzMembers(Path path) throws IOException {
-    Objects.requireNonNull(path, "path");
-    try (FileChannel channel = FileChannel.open(path)) {
-      return Npz.members(channel, path);
-    }
-  }
-
-  /**
-   * Maps the data {@code header} describes, which must end by byte {@code end} of the {@code
-   * container} (the file, or an .npz member); takes ownership of {@code file}.
-   */
-  private static NpyArray map(
-      Path path,
-      RandomAccessFile file,
-      NpyHeader header,
-      long end,
-      String container,
-      Windowing windowing)
-      throws IOException {
-    long[] shape = header.shape();
-    int itemSize = header.dtype().itemSize();
-    long dataBytes = NpyHeader.byteSize(shape, 0, itemSize);
-    if (end - header.dataOffset() < dataBytes) {
-      throw new NpyFormatException(
-          path,
-          end,
-          dataBytes
-              + " data bytes for shape "
-              + NpyHeader.shapeString(shape)
-              + " of "
-              + header.dtype()
-              + " ending at byte "
-              + (header.dataOffset() + dataBytes),
-          "end of " + container + " (truncated data)");
-    }
-    long rowBytes = NpyHeader.byteSize(shape, Math.min(1, shape.length), itemSize);
-    boolean cLayout = !header.fortranOrder() || rowBytes <= itemSize;
-    MappedChunks data =
-        MappedChunks.map(
-            file.getChannel(),
-            path,
-            header.dataOffset(),
-            dataBytes,
-            cLayout ? rowBytes : 0,
-            header.dtype(),
-            false,
-            windowing);
-    return new NpyArray(
-        path,
-        header.dtype(),
-        shape,
-        header.fortranOrder(),
-        header.version(),
-        rowBytes,
-        data,
-        file,
-        header.dataOffset() + dataBytes,
-        false);
-  }
-
-  /**
-   * Opens {@code path} for reading or, in mode "rw", also writing and creating. RandomAccessFile
-   * folds every failure into FileNotFoundException, so recover NIO's precise one (no such file,
-   * access denied) for callers to act on.
-   */
-  private static RandomAccessFile openFile(Path path, String mode) throws IOException {
-    try {
-      return new RandomAccessFile(path.toFile(), mode);
-    } catch (FileNotFoundException e) {
-      Path checked = mode.equals("r") ? path : path.toAbsolutePath().getParent();
-      if (checked != null) {
-        checked.getFileSystem().provider().checkAccess(checked, AccessMode.READ);
-      }
-      throw e;
-    }
-  }
-
-  private static void closeQuietly(RandomAccessFile file, Throwable failure) {
-    try {
-      file.close();
-    } catch (IOException suppressed) {
-      failure.addSuppressed(suppressed);
-    }
+    return NpyOpener.npzMembers(path);
   }
 
   /**
@@ -273,128 +172,39 @@ public final class NpyArray implements AutoCloseable {
    * @param offset byte offset of the first element
    * @throws IllegalArgumentException naming the value when the shape has a negative dimension, its
    *     byte size overflows, or the offset is negative
-   * @throws IOException when the file is shorter than {@code offset} plus the data, or unreadable
+   * @throws IOException when the file is shorter than {@code offset} plus the data, unreadable, or
+   *     not a regular file
    */
   public static NpyArray openRaw(Path path, DType dtype, long[] shape, long offset)
       throws IOException {
-    return openRaw(path, dtype, shape, offset, Windowing.DEFAULT);
+    return NpyOpener.openRaw(path, dtype, shape, offset, Windowing.DEFAULT);
   }
 
   static NpyArray openRaw(Path path, DType dtype, long[] shape, long offset, Windowing windowing)
       throws IOException {
-    Objects.requireNonNull(path, "path");
-    Objects.requireNonNull(dtype, "dtype");
-    long[] dims = checkShape(shape, dtype);
-    if (offset < 0) {
-      throw new IllegalArgumentException("offset must be >= 0, was " + offset + " for " + path);
-    }
-    long dataBytes = NpyHeader.byteSize(dims, 0, dtype.itemSize());
-    RandomAccessFile file = openFile(path, "r");
-    try {
-      FileChannel channel = file.getChannel();
-      long size = channel.size();
-      if (size < offset || size - offset < dataBytes) {
-        throw new IOException(
-            path
-                + ": a raw "
-                + dtype
-                + " array of shape "
-                + NpyHeader.shapeString(dims)
-                + " at offset "
-                + offset
-                + " needs "
-                + dataBytes
-                + " bytes after the offset, but the file has "
-                + size
-                + " bytes");
-      }
-      long rowBytes = NpyHeader.byteSize(dims, Math.min(1, dims.length), dtype.itemSize());
-      MappedChunks data =
-          MappedChunks.map(channel, path, offset, dataBytes, rowBytes, dtype, false, windowing);
-      return new NpyArray(
-          path, dtype, dims, false, "raw", rowBytes, data, file, offset + dataBytes, false);
-    } catch (IOException | RuntimeException | Error e) {
-      closeQuietly(file, e);
-      throw e;
-    }
+    return NpyOpener.openRaw(path, dtype, shape, offset, windowing);
   }
 
   /**
-   * Creates (or replaces) a zero-filled, writable, C-ordered .npy file and maps it, like {@code
-   * np.lib.format.open_memmap(path, mode='w+', dtype=dtype, shape=shape)}. The file is sparse until
-   * written; call {@link #force()} to make writes durable.
+   * Creates a zero-filled, writable, C-ordered .npy file, like {@code
+   * np.lib.format.open_memmap(path, mode='w+', dtype=dtype, shape=shape)}, replacing any file at
+   * {@code path} atomically: the new file is made whole beside it and renamed over it, so a reader
+   * that has the old file open keeps reading the old bytes, and a failure leaves the old file as it
+   * was. (A symbolic link at {@code path} stays; the file it points to is replaced.) The data is
+   * sparse until written; the setters write through to the file, and {@link #force()} makes their
+   * writes durable.
    *
    * @throws IllegalArgumentException when the shape has a negative dimension or its byte size
    *     overflows
+   * @throws IOException when the file cannot be made, or {@code path} is not a regular file
    */
   public static NpyArray create(Path path, DType dtype, long[] shape) throws IOException {
-    return create(path, dtype, shape, Windowing.DEFAULT);
+    return NpyOpener.create(path, dtype, shape, Windowing.DEFAULT);
   }
 
   static NpyArray create(Path path, DType dtype, long[] shape, Windowing windowing)
       throws IOException {
-    Objects.requireNonNull(path, "path");
-    Objects.requireNonNull(dtype, "dtype");
-    long[] dims = checkShape(shape, dtype);
-    byte[] header = NpyHeader.encode(dtype, false, dims);
-    long dataBytes = NpyHeader.byteSize(dims, 0, dtype.itemSize());
-    if (dataBytes > Long.MAX_VALUE - header.length) {
-      throw new IllegalArgumentException(
-          "shape " + NpyHeader.shapeString(dims) + " of " + dtype + " is too large for a file");
-    }
-    long rowBytes = NpyHeader.byteSize(dims, Math.min(1, dims.length), dtype.itemSize());
-    RandomAccessFile file = openFile(path, "rw");
-    try {
-      file.setLength(0); // replace any old content, like numpy's 'w+'
-      file.write(header);
-      file.setLength(header.length + dataBytes); // sparse: the data is not written
-      MappedChunks data =
-          MappedChunks.map(
-              file.getChannel(), path, header.length, dataBytes, rowBytes, dtype, true, windowing);
-      return new NpyArray(
-          path,
-          dtype,
-          dims,
-          false,
-          version(header),
-          rowBytes,
-          data,
-          file,
-          header.length + dataBytes,
-          true);
-    } catch (IOException | RuntimeException | Error e) {
-      closeQuietly(file, e);
-      // A half-made file would later read as a valid, zero-filled array: remove it.
-      try {
-        Files.deleteIfExists(path);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    }
-  }
-
-  private static String version(byte[] header) {
-    return header[6] + "." + header[7];
-  }
-
-  private static long[] checkShape(long[] shape, DType dtype) {
-    Objects.requireNonNull(shape, "shape");
-    long[] dims = shape.clone();
-    for (long d : dims) {
-      if (d < 0) {
-        throw new IllegalArgumentException(
-            "shape " + Arrays.toString(dims) + " has a negative dimension");
-      }
-    }
-    try {
-      NpyHeader.byteSize(dims, 0, dtype.itemSize());
-      NpyHeader.byteSize(dims, Math.min(1, dims.length), dtype.itemSize());
-    } catch (ArithmeticException e) {
-      throw new IllegalArgumentException(
-          "shape " + Arrays.toString(dims) + " of " + dtype + " overflows a 64-bit byte size");
-    }
-    return dims;
+    return NpyOpener.create(path, dtype, shape, windowing);
   }
 
   /** The mapped file. */
@@ -449,7 +259,7 @@ public final class NpyArray implements AutoCloseable {
 
   /** Whether the array is still open. */
   public boolean isOpen() {
-    return state.get() >= 0;
+    return guard.isOpen();
   }
 
   /**
@@ -463,17 +273,17 @@ public final class NpyArray implements AutoCloseable {
    */
   public double getDouble(long... index) {
     long pos = offsetOf(index);
-    enter();
+    guard.enter();
     try {
       try {
-        double value = readDouble(pos);
-        checkIntact();
+        double value = decoder.readDouble(pos);
+        mapped.verify();
         return value;
       } finally {
-        leave();
+        guard.leave();
       }
     } catch (InternalError e) {
-      throw accessFailure(e);
+      throw mapped.accessFailure(e);
     }
   }
 
@@ -488,27 +298,28 @@ public final class NpyArray implements AutoCloseable {
    */
   public long getLong(long... index) {
     long pos = offsetOf(index);
-    enter();
+    double v;
+    guard.enter();
     try {
       try {
         if (dtype.kind() != DType.Kind.FLOAT) {
-          long bits = readBits(pos);
-          checkIntact();
+          long bits = decoder.readBits(pos);
+          mapped.verify();
           return bits;
         }
-        double v = readDouble(pos);
-        checkIntact();
-        if (!(v >= -0x1p63 && v < 0x1p63)) {
-          throw new ArithmeticException(
-              v + " at " + Arrays.toString(index) + " of " + path + " does not fit in a long");
-        }
-        return (long) v;
+        v = decoder.readDouble(pos);
+        mapped.verify();
       } finally {
-        leave();
+        guard.leave();
       }
     } catch (InternalError e) {
-      throw accessFailure(e);
+      throw mapped.accessFailure(e);
     }
+    if (!(v >= -0x1p63 && v < 0x1p63)) {
+      throw new ArithmeticException(
+          v + " at " + Arrays.toString(index) + " of " + path + " does not fit in a long");
+    }
+    return (long) v;
   }
 
   /**
@@ -518,6 +329,7 @@ public final class NpyArray implements AutoCloseable {
    *
    * @throws IllegalStateException when the array is read-only or closed
    * @throws IllegalArgumentException when the index is out of bounds or the value does not fit
+   * @throws NpyAccessException naming the file when the write fails (a full disk)
    */
   public void setDouble(double value, long... index) {
     checkWritable();
@@ -531,107 +343,29 @@ public final class NpyArray implements AutoCloseable {
    *
    * @throws IllegalStateException when the array is read-only or closed
    * @throws IllegalArgumentException when the index is out of bounds or the value does not fit
+   * @throws NpyAccessException naming the file when the write fails (a full disk)
    */
   public void setLong(long value, long... index) {
     checkWritable();
     write(offsetOf(index), ElementBits.ofLong(dtype, value));
   }
 
-  /**
-   * Detects a file that shrank under the mapping. HotSpot reports the fault of reading a page past
-   * the new end as an InternalError, but in compiled code only asynchronously, at the thread's next
-   * runtime call, which may be far into the caller's code, while the read itself returns garbage.
-   * So every access checks the file's length (one fstat, uninterruptible, unlike a FileChannel's)
-   * after reading; on the rare failure it drains the pending error where it can be caught.
-   */
-  private void checkIntact() {
-    long size;
-    try {
-      size = lengthProbe.length();
-    } catch (IOException e) {
-      throw new NpyAccessException(path, "cannot read its length", e);
-    }
-    if (size < mappedEnd) {
-      throw new NpyAccessException(
-          path, "it has " + size + " bytes, the mapping needs " + mappedEnd, drainPendingFault());
-    }
-  }
-
-  /**
-   * Forces HotSpot to deliver a pending asynchronous fault now: an allocation too large for the
-   * thread-local buffer is a runtime call, and leaving one checks for such errors.
-   */
-  private static InternalError drainPendingFault() {
-    try {
-      faultDrain = new byte[1 << 22].length;
-    } catch (InternalError e) {
-      return e;
-    }
-    return null;
-  }
-
-  private NpyAccessException accessFailure(InternalError e) {
-    return new NpyAccessException(path, e.getMessage(), e);
-  }
-
   private void checkWritable() {
-    if (!writable) {
+    if (writer == null) {
       throw new IllegalStateException(path + " is mapped read-only");
     }
   }
 
-  /** Stores the low bytes of {@code bits} as one element (see {@link ElementBits}). */
   private void write(long pos, long bits) {
-    enter();
+    guard.enter();
     try {
-      try {
-        switch (dtype.itemSize()) {
-          case 1 -> data.putByte(pos, (byte) bits);
-          case 2 -> data.putShort(pos, (short) bits);
-          case 4 -> data.putInt(pos, (int) bits);
-          default -> data.putLong(pos, bits);
-        }
-        checkIntact();
-      } finally {
-        leave();
-      }
-    } catch (InternalError e) {
-      throw accessFailure(e);
+      writer.write(pos, bits);
+    } finally {
+      guard.leave();
     }
   }
 
-  private double readDouble(long pos) {
-    return switch (dtype.kind()) {
-      case BOOL -> data.getByte(pos) != 0 ? 1 : 0;
-      case INT -> readBits(pos);
-      case UINT -> {
-        long v = readBits(pos);
-        // Unsigned 64-bit to double, rounded once: halve (keeping the sticky bit), convert, double.
-        yield v >= 0 ? v : ((double) ((v >>> 1) | (v & 1))) * 2.0;
-      }
-      case FLOAT ->
-          switch (dtype.itemSize()) {
-            case 2 -> Half.toFloat(data.getShort(pos));
-            case 4 -> data.getFloat(pos);
-            default -> data.getDouble(pos);
-          };
-    };
-  }
-
-  /** An integer or bool element, sign- or zero-extended by its kind. */
-  private long readBits(long pos) {
-    boolean signed = dtype.kind() == DType.Kind.INT;
-    return switch (dtype.itemSize()) {
-      case 1 -> {
-        byte b = data.getByte(pos);
-        yield dtype.kind() == DType.Kind.BOOL ? (b != 0 ? 1 : 0) : signed ? b : b & 0xffL;
-      }
-      case 2 -> signed ? data.getShort(pos) : data.getShort(pos) & 0xffffL;
-      case 4 -> signed ? data.getInt(pos) : data.getInt(pos) & 0xffffffffL;
-      default -> data.getLong(pos);
-    };
-  }
-
+  /** The file offset of the element at {@code index}, checked against the shape. */
   private long offsetOf(long[] index) {
     Objects.requireNonNull(index, "index");
     if (index.length != shape.length) {
@@ -645,7 +379,7 @@ public final class NpyArray implements AutoCloseable {
               + " has "
               + shape.length);
     }
-    long pos = 0;
+    long pos = dataOffset;
     for (int axis = 0; axis < index.length; axis++) {
       if (index[axis] < 0 || index[axis] >= shape[axis]) {
         throw new IllegalArgumentException(
@@ -664,22 +398,25 @@ public final class NpyArray implements AutoCloseable {
 
   /**
    * A zero-copy, read-only view of row {@code i} in the file's byte order ({@code order()} is set
-   * to the dtype's). The view shares the mapping: it must not be used after {@link #close()}.
+   * to the dtype's). The view shares the mapping, which stays mapped as long as the view is
+   * reachable: after {@link #close()} the view still reads the file's bytes (the mapping is then
+   * released by the garbage collector, not by close), never freed memory.
    *
    * @throws UnsupportedOperationException when rows are not contiguous (Fortran order) or a row is
    *     too large for one mapping window; use {@link #gather} then
    * @throws IllegalArgumentException when {@code i} is not in {@code [0, rows())}
+   * @throws IllegalStateException when the array is closed
    */
   public ByteBuffer row(long i) {
-    if (!cLayout) {
+    if (layout == null) {
       throw new UnsupportedOperationException(
           "row views need C order, but " + path + " is in Fortran order; use gather");
     }
     checkRow(i);
-    enter();
+    guard.enter();
     try {
       ByteBuffer view =
-          rowBytes <= Integer.MAX_VALUE ? data.slice(i * rowBytes, (int) rowBytes) : null;
+          rowBytes <= Integer.MAX_VALUE ? mapped.slice(layout.offset(i), (int) rowBytes) : null;
       if (view == null) {
         throw new UnsupportedOperationException(
             "row "
@@ -692,7 +429,7 @@ public final class NpyArray implements AutoCloseable {
       }
       return view.asReadOnlyBuffer().order(dtype.order());
     } finally {
-      leave();
+      guard.leave();
     }
   }
 
@@ -742,69 +479,39 @@ public final class NpyArray implements AutoCloseable {
         dst.order() == ByteOrder.nativeOrder()
             ? dst
             : dst.duplicate().order(ByteOrder.nativeOrder());
-    enter();
+    guard.enter();
     try {
       try {
-        if (cLayout) {
-          copyRuns(rowIds, from, count, out, base);
+        if (layout != null) {
+          RowGather.gather(layout, readers, rowIds, from, count, out, base);
         } else {
-          copyStrided(rowIds, from, count, out, base);
+          RowGather.gatherStrided(
+              mapped, dataOffset, shape, strides, dtype.itemSize(), rowIds, from, count, out, base);
         }
-        checkIntact();
       } finally {
-        leave();
+        guard.leave();
       }
     } catch (InternalError e) {
-      throw accessFailure(e);
+      throw mapped.accessFailure(e);
     }
     dst.position(base + (int) (count * rowBytes));
   }
 
-  private void copyRuns(long[] rowIds, int from, int count, ByteBuffer out, int at) {
-    int end = from + count;
-    int i = from;
-    while (i < end) {
-      int j = i + 1;
-      while (j < end && rowIds[j] == rowIds[j - 1] + 1) {
-        j++;
-      }
-      int length = (int) ((j - i) * rowBytes);
-      data.copy(rowIds[i] * rowBytes, out, at, length);
-      at += length;
-      i = j;
-    }
-  }
-
-  /** Fortran order: walks each row's elements in C order (last axis fastest) by their strides. */
-  private void copyStrided(long[] rowIds, int from, int count, ByteBuffer out, int at) {
-    int itemSize = dtype.itemSize();
-    int last = shape.length - 1;
-    long[] counter = new long[shape.length];
-    for (int r = from; r < from + count; r++) {
-      Arrays.fill(counter, 0);
-      long pos = rowIds[r] * strides[0];
-      for (long e = 0; e < rowElements; e++) {
-        data.copyElement(pos, out, at);
-        at += itemSize;
-        for (int axis = last; axis > 0; axis--) {
-          if (++counter[axis] < shape[axis]) {
-            pos += strides[axis];
-            break;
-          }
-          pos -= (shape[axis] - 1) * strides[axis];
-          counter[axis] = 0;
-        }
-      }
-    }
-  }
-
-  /** Writes a writable mapping's changes to the file; nothing to do when read-only. */
+  /**
+   * Makes the setters' writes durable (syncs the file's data to the device); nothing to do when
+   * read-only.
+   *
+   * @throws IllegalStateException when the array is closed
+   * @throws NpyAccessException naming the file when the sync fails
+   */
   public void force() {
-    enter();
+    guard.enter();
     try {
-      data.force();
+      if (writer != null) {
+        writer.force();
+      }
     } finally {
-      leave();
+      guard.leave();
     }
   }
 
@@ -814,42 +521,31 @@ public final class NpyArray implements AutoCloseable {
    */
   @Override
   public void close() {
-    int s;
-    do {
-      s = state.get();
-      if (s < 0) {
-        return;
-      }
-    } while (!state.compareAndSet(s, s | CLOSED));
-    if (s == 0) {
-      release();
-    }
-  }
-
-  private void enter() {
-    int s;
-    do {
-      s = state.get();
-      if (s < 0) {
-        throw new IllegalStateException(path + " is closed");
-      }
-    } while (!state.compareAndSet(s, s + 1));
-  }
-
-  private void leave() {
-    // Only the last reader out after close sees exactly CLOSED, so the unmap happens once.
-    if (state.decrementAndGet() == CLOSED) {
-      release();
-    }
+    guard.close();
   }
 
   private void release() {
-    data.unmap();
+    mapped.unmap();
     try {
-      lengthProbe.close();
+      file.close();
     } catch (IOException e) {
-      // Only a read-only descriptor or one whose data is in the mapping: nothing is lost.
+      // Its writes went through write(), which reported any failure: nothing is lost.
     }
+  }
+
+  /** Where each row is in the file; empty for a Fortran layout, whose rows are not contiguous. */
+  Optional<RowLayout> layout() {
+    return Optional.ofNullable(layout);
+  }
+
+  /** The identity of the opened file (its {@code fileKey}), to tell it from a replacement. */
+  Object fileKey() {
+    return fileKey;
+  }
+
+  /** The guard every access to this array goes through; readers of its file use it too. */
+  AccessGuard guard() {
+    return guard;
   }
 
   /**
@@ -857,11 +553,7 @@ public final class NpyArray implements AutoCloseable {
    * to name the culprit of a mapped-read fault that surfaced outside this class.
    */
   boolean isTruncated() {
-    try {
-      return Files.size(path) < mappedEnd;
-    } catch (IOException e) {
-      return true;
-    }
+    return mapped.isTruncated();
   }
 
   /**

@@ -85,6 +85,16 @@ public final class Shuffle {
     };
   }
 
+  /** Rows in a block of {@link #blocks}, 0 for the other shuffles. */
+  long blockRows() {
+    return blockRows;
+  }
+
+  /** Blocks whose rows {@link #blocks} shuffles together, 0 for the other shuffles. */
+  int windowBlocks() {
+    return windowBlocks;
+  }
+
   /** Whether {@link #order} builds a table for {@code rows} rows: worth computing ahead. */
   boolean materialises(long rows) {
     return kind == Kind.RANDOM && rows <= MATERIALISE_LIMIT;

@@ -10,12 +10,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.test.StepVerifier;
 
+/** Demand, prefetch and threads, in every read mode. */
 class LoaderDemandTest {
 
   @TempDir Path dir;
@@ -34,9 +36,13 @@ class LoaderDemandTest {
     y.close();
   }
 
-  @Test
-  void nothingIsReadBeforeItIsRequested() {
-    Loader loader = Loader.builder(x, y).batchSize(10).prefetch(4).gatherThreads(2).build();
+  @ParameterizedTest
+  @EnumSource(
+      value = IoMode.class,
+      names = {"MAPPED", "BUFFERED", "DIRECT"})
+  void nothingIsReadBeforeItIsRequested(IoMode mode) {
+    Loader loader =
+        Loader.builder(x, y).io(mode).batchSize(10).prefetch(4).gatherThreads(2).build();
     StageMeter gathered = loader.gatherMeter();
     StepVerifier.create(loader.batches().doOnNext(Batch::close), 0)
         .expectSubscription()
@@ -55,10 +61,32 @@ class LoaderDemandTest {
     Leaks.assertReleased("loader", loader.bufferPool());
   }
 
-  @Test
-  void gatheredMinusDeliveredNeverExceedsPrefetchForASlowSubscriber() throws Exception {
+  /** README's "Testing a pipeline with StepVerifier", word for word but for the mode. */
+  @ParameterizedTest
+  @EnumSource(
+      value = IoMode.class,
+      names = {"MAPPED", "BUFFERED", "DIRECT"})
+  void theReadmesStepVerifierIdiomHolds(IoMode mode) {
+    Loader loader = Loader.builder(x, y).io(mode).batchSize(10).prefetch(4).build();
+    StepVerifier.create(loader.batches().doOnNext(Batch::close), 0)
+        .expectSubscription()
+        .expectNoEvent(Duration.ofMillis(100)) // nothing requested: nothing read
+        .then(() -> assertThat(loader.gatherMeter().completed()).isZero())
+        .thenRequest(3)
+        .expectNextCount(3)
+        .thenCancel()
+        .verify(Duration.ofSeconds(5));
+    assertThat(loader.bufferPool().outstanding()).isZero(); // every buffer went back
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = IoMode.class,
+      names = {"MAPPED", "BUFFERED", "DIRECT"})
+  void gatheredMinusDeliveredNeverExceedsPrefetchForASlowSubscriber(IoMode mode) throws Exception {
     int prefetch = 3;
-    Loader loader = Loader.builder(x, y).batchSize(10).prefetch(prefetch).gatherThreads(2).build();
+    Loader loader =
+        Loader.builder(x, y).io(mode).batchSize(10).prefetch(prefetch).gatherThreads(2).build();
     AtomicLong delivered = new AtomicLong();
     AtomicLong worst = new AtomicLong();
     CountDownLatch done = new CountDownLatch(1);
@@ -93,9 +121,12 @@ class LoaderDemandTest {
     Leaks.assertReleased("loader", loader.bufferPool());
   }
 
-  @Test
-  void gatheringRunsOnTheLoadersThreadsNotTheSubscribers() {
-    Loader loader = Loader.builder(x, y).batchSize(10).build();
+  @ParameterizedTest
+  @EnumSource(
+      value = IoMode.class,
+      names = {"MAPPED", "BUFFERED", "DIRECT"})
+  void gatheringRunsOnTheLoadersThreadsNotTheSubscribers(IoMode mode) {
+    Loader loader = Loader.builder(x, y).io(mode).batchSize(10).build();
     String caller = Thread.currentThread().getName();
     StepVerifier.create(
             loader
@@ -112,10 +143,14 @@ class LoaderDemandTest {
         .verify(Duration.ofSeconds(10));
   }
 
-  @Test
-  void gatherThreadsEndWithTheSubscription() {
+  @ParameterizedTest
+  @EnumSource(
+      value = IoMode.class,
+      names = {"MAPPED", "BUFFERED", "DIRECT"})
+  void gatherThreadsEndWithTheSubscription(IoMode mode) {
     Set<Long> before = Leaks.memfluxThreads();
-    Loader loader = Loader.builder(x, y).batchSize(10).gatherThreads(2).epochs(1000).build();
+    Loader loader =
+        Loader.builder(x, y).io(mode).batchSize(10).gatherThreads(2).epochs(1000).build();
     StepVerifier.create(loader.batches().doOnNext(Batch::close))
         .expectNextCount(50)
         .thenCancel()

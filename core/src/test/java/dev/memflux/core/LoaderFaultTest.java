@@ -28,6 +28,8 @@ import reactor.test.StepVerifier;
  * settings): afterwards every pooled buffer is closed (not left to the garbage collector), no
  * {@code memflux-gather} thread lives on, and the error names its cause. Cancels, subscriber and
  * upstream errors and dropping operators are the stage contract's ({@link LoaderContractTest}).
+ * {@link LoaderFaultBufferedTest} and {@link LoaderFaultDirectTest} run these with the fields read
+ * from their files.
  */
 class LoaderFaultTest {
 
@@ -88,6 +90,11 @@ class LoaderFaultTest {
     }
   }
 
+  /** Where every loader of the suite starts; the subclasses read the fields from their files. */
+  Loader.Builder builder(NpyArray... fields) {
+    return Loader.builder(fields);
+  }
+
   @Test
   void gatherSchedulerRefusingWorkEndsTheFluxWithTheCauseAndClosesEverything() {
     SplittableRandom random = new SplittableRandom(0x5EED_0002L);
@@ -97,7 +104,7 @@ class LoaderFaultTest {
       RefusingScheduler scheduler = new RefusingScheduler(1 + random.nextInt(6));
       try {
         Loader loader =
-            Loader.builder(x, y)
+            builder(x, y)
                 .batchSize(1 + random.nextInt(16))
                 .shuffle(Shuffle.random(trial))
                 .prefetch(1 + random.nextInt(4))
@@ -142,8 +149,8 @@ class LoaderFaultTest {
 
   // --------------------------------------------------- truncated while mapped and being read
 
-  static Loader truncationLoader(NpyArray x, NpyArray y, int variant) {
-    Loader.Builder b = Loader.builder(x, y).batchSize(8).epochs(4);
+  Loader truncationLoader(NpyArray x, NpyArray y, int variant) {
+    Loader.Builder b = builder(x, y).batchSize(8).epochs(4);
     return switch (variant) {
       case 0 -> b.shuffle(Shuffle.random(3)).build();
       case 1 -> b.shuffle(Shuffle.random(4)).gatherThreads(3).prefetch(4).build();
@@ -213,14 +220,14 @@ class LoaderFaultTest {
   void badSettingsAreRejectedAtBuildNamingTheOptionAndValue() throws IOException {
     NpyArray shortY = TestData.labels(dir, ROWS - 1);
     try {
-      assertRejected(() -> Loader.builder(x, y).batchSize(0).build(), "batchSize", "0");
-      assertRejected(() -> Loader.builder(x, y).batchSize(-3).build(), "batchSize", "-3");
-      assertRejected(() -> Loader.builder(x, y).prefetch(0).build(), "prefetch", "0");
-      assertRejected(() -> Loader.builder(x, y).gatherThreads(0).build(), "gatherThreads", "0");
-      assertRejected(() -> Loader.builder(x, y).epochs(0).build(), "epochs", "0");
-      assertRejected(() -> Loader.builder(x, y).shard(2, 2).build(), "rank", "2");
-      assertRejected(() -> Loader.builder(x, y).shard(-1, 2).build(), "rank", "-1");
-      assertRejected(() -> Loader.builder(x, y).shard(0, 0).build(), "worldSize", "0");
+      assertRejected(() -> builder(x, y).batchSize(0).build(), "batchSize", "0");
+      assertRejected(() -> builder(x, y).batchSize(-3).build(), "batchSize", "-3");
+      assertRejected(() -> builder(x, y).prefetch(0).build(), "prefetch", "0");
+      assertRejected(() -> builder(x, y).gatherThreads(0).build(), "gatherThreads", "0");
+      assertRejected(() -> builder(x, y).epochs(0).build(), "epochs", "0");
+      assertRejected(() -> builder(x, y).shard(2, 2).build(), "rank", "2");
+      assertRejected(() -> builder(x, y).shard(-1, 2).build(), "rank", "-1");
+      assertRejected(() -> builder(x, y).shard(0, 0).build(), "worldSize", "0");
       assertRejected(
           () -> Loader.builder(x, shortY).build(),
           shortY.path().toString(),
@@ -233,7 +240,7 @@ class LoaderFaultTest {
         assertRejected(() -> Loader.builder(wide).batchSize(2).build(), "batchSize", "2");
         assertThat(Loader.builder(wide).batchSize(1).build().batchRows()).isEqualTo(1);
       }
-      assertThat(Loader.builder(x, y).batchSize(Integer.MAX_VALUE).build().batchRows())
+      assertThat(builder(x, y).batchSize(Integer.MAX_VALUE).build().batchRows())
           .isEqualTo((int) ROWS);
     } finally {
       shortY.close();

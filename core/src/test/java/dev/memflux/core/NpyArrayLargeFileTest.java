@@ -44,7 +44,7 @@ class NpyArrayLargeFileTest {
     file = dir.resolve("big.npy");
     try (NpyArray created = NpyArray.create(file, DType.UINT8, new long[] {ROWS, COLS})) {
       assertThat(created.rows()).isEqualTo(ROWS);
-      created.setLong(99, ROW_IDS[0], COLS - 1); // a write through the mapping, past 1 GiB
+      created.setLong(99, ROW_IDS[0], COLS - 1); // a write past 1 GiB
     }
     dataOffset = Files.size(file) - ROWS * COLS;
     byte[] row = new byte[(int) COLS];

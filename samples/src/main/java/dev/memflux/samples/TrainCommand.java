@@ -171,11 +171,13 @@ final class TrainCommand implements Callable<Integer> {
     out.println(
         String.format(
             Locale.ROOT,
-            "done: test accuracy %.4f after epoch %d, %.0f samples/s, data wait %.1f%%, %.1f s",
+            "done: test accuracy %.4f after epoch %d, %.0f samples/s, data wait %.1f%%"
+                + " (first batch after %.2f s), %.1f s",
             summary.testAccuracy(),
             outcome.report().lastEpoch().epoch() + 1,
             summary.samplesPerSecond(),
             summary.dataWaitPercent(),
+            summary.firstBatchSeconds(),
             summary.seconds()));
     out.println(outcome.report().bottleneck());
     if (report != null) {

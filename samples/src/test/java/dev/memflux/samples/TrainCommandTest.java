@@ -39,6 +39,7 @@ class TrainCommandTest {
           "test_accuracy",
           "samples_per_sec",
           "data_wait_pct",
+          "first_batch_s",
           "seconds");
 
   @TempDir static Path data;
@@ -109,12 +110,17 @@ class TrainCommandTest {
     assertThat(Double.parseDouble(jsonValue(json, "test_accuracy"))).isBetween(0.0, 1.0);
     assertThat(Double.parseDouble(jsonValue(json, "samples_per_sec"))).isPositive();
     assertThat(Double.parseDouble(jsonValue(json, "data_wait_pct"))).isBetween(0.0, 100.0);
+    assertThat(Double.parseDouble(jsonValue(json, "first_batch_s"))).isPositive();
     assertThat(Double.parseDouble(jsonValue(json, "seconds"))).isPositive();
     assertThat(errLines().get(0)).isEqualTo("dataset: " + data + " (300 train, 100 test images)");
+    assertThat(errLines().get(1))
+        .startsWith("loader: ")
+        .contains("fits in memory")
+        .contains("mapped for");
     assertThat(errLines())
         .anyMatch(l -> l.startsWith("epoch 1/2: loss "))
         .anyMatch(l -> l.startsWith("epoch 2/2: loss ") && l.contains("test acc"))
-        .anyMatch(l -> l.startsWith("done: test accuracy "))
+        .anyMatch(l -> l.startsWith("done: test accuracy ") && l.contains("(first batch after "))
         .anyMatch(l -> l.matches("(compute|input)-bound: .*"));
     // the command ran in this JVM, whose DJL may never go online
     assertThat(System.getProperty("ai.djl.offline")).isEqualTo("true");
@@ -157,7 +163,12 @@ class TrainCommandTest {
     String json = Files.readString(report.resolve("report.json")).strip();
     assertThat(json).startsWith("{\"summary\":{").endsWith("}");
     assertThat(json).contains("\"epochs\":[{\"epoch\":0,", "{\"epoch\":1,", "\"bottleneck\":");
-    assertTimelineRedrawsThePipelineChart(JsonParser.parseString(json).getAsJsonObject());
+    JsonObject parsed = JsonParser.parseString(json).getAsJsonObject();
+    JsonObject io = parsed.getAsJsonObject("io");
+    assertThat(io.getAsJsonArray("modes").toString()).isEqualTo("[\"mapped\",\"mapped\"]");
+    assertThat(io.get("reason").getAsString()).contains("fits in memory");
+    assertThat(parsed.getAsJsonObject("summary").get("first_batch_s").getAsDouble()).isPositive();
+    assertTimelineRedrawsThePipelineChart(parsed);
   }
 
   /** The series of the pipeline chart: equal lengths, every stage, both epochs marked. */

@@ -65,6 +65,14 @@ public final class BenchCommand implements Callable<Integer> {
   private Path peerScript;
 
   @Option(
+      names = "--out-of-core",
+      description =
+          "Run only the out-of-core section: memflux, the peers and fio on data four times the"
+              + " memory of a 1 GiB cgroup (../shared/bench/peers/ooc; needs root, fio and"
+              + " python3-torch; about 6 minutes).")
+  private boolean outOfCore;
+
+  @Option(
       names = "--scale",
       hidden = true,
       defaultValue = "1",
@@ -79,6 +87,20 @@ public final class BenchCommand implements Callable<Integer> {
    */
   @Override
   public Integer call() throws Exception {
+    if (outOfCore) {
+      if (json != null) {
+        OutputPlaces.file("--json", json);
+      }
+      Path scripts =
+          OutOfCoreBench.locateScripts()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "--out-of-core: ../shared/bench/peers/ooc/run_ooc.sh not found; set "
+                              + OutOfCoreBench.SCRIPTS_ENV));
+      new OutOfCoreBench(scripts, OutOfCoreBench.defaultData(), System.out, System.err).run(json);
+      return 0;
+    }
     BenchSettings settings = new BenchSettings(quick, scale);
     Path dir = data != null ? data : defaultDir(scale);
     // Before any work: the JSON is written only after minutes of measuring.

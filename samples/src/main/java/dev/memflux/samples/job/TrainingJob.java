@@ -86,6 +86,7 @@ public final class TrainingJob {
               .prefetch(settings.prefetch())
               .gatherThreads(settings.workers())
               .build();
+      out.println("loader: " + loader.io());
       Loader testLoader =
           Loader.builder(testX, testY)
               .batchSize(VALIDATION_BATCH)
@@ -152,7 +153,13 @@ public final class TrainingJob {
             report = fit(trainer, loader, trainImages, options.build());
           }
           return new TrainOutcome(
-              data.description(), settings, stats, firstEpoch, report, timeline.timeline());
+              data.description(),
+              settings,
+              stats,
+              firstEpoch,
+              loader.io(),
+              report,
+              timeline.timeline());
         }
       }
     }

@@ -13,6 +13,7 @@ import dev.memflux.train.StageReport;
 import dev.memflux.train.TrainingReport;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The {@code report.json} of a training run: the summary of the {@code --json} line, the settings,
@@ -42,6 +43,12 @@ final class ReportJson {
     json.add("summary", TrainSummary.of(outcome).json());
     json.addProperty("dataset", outcome.dataset());
     json.add("settings", settings(outcome));
+    JsonObject io = new JsonObject();
+    JsonArray modes = new JsonArray();
+    outcome.io().modes().forEach(m -> modes.add(m.name().toLowerCase(Locale.ROOT)));
+    io.add("modes", modes);
+    io.addProperty("reason", outcome.io().reason());
+    json.add("io", io);
     json.addProperty("bottleneck", report.bottleneck());
     json.addProperty("stopped_early", report.stoppedEarly());
     JsonArray epochs = new JsonArray();

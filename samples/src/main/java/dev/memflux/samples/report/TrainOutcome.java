@@ -1,5 +1,6 @@
 package dev.memflux.samples.report;
 
+import dev.memflux.core.IoChoice;
 import dev.memflux.samples.job.ChannelStats;
 import dev.memflux.samples.job.TrainSettings;
 import dev.memflux.train.TrainingReport;
@@ -12,6 +13,7 @@ import java.util.Objects;
  * @param settings the settings it ran with
  * @param stats the input standardisation used
  * @param firstEpoch the epoch it started in (later than 0 when resumed)
+ * @param io how the loader read the training data, and why
  * @param report what {@code Training.fit} measured
  * @param timeline the stages' finished batches over time, and when each epoch ended
  */
@@ -20,6 +22,7 @@ public record TrainOutcome(
     TrainSettings settings,
     ChannelStats stats,
     long firstEpoch,
+    IoChoice io,
     TrainingReport report,
     Timeline timeline) {
 
@@ -28,6 +31,7 @@ public record TrainOutcome(
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(stats, "stats");
+    Objects.requireNonNull(io, "io");
     Objects.requireNonNull(report, "report");
     Objects.requireNonNull(timeline, "timeline");
   }

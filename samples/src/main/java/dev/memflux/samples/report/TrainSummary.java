@@ -15,7 +15,7 @@ import java.math.RoundingMode;
  *
  * <pre>
  * {"dataset":"Fashion-MNIST (...)","model":"mlp","epochs":5,"test_accuracy":0.8712,
- *  "samples_per_sec":14873.2,"data_wait_pct":0.84,"seconds":27.31}
+ *  "samples_per_sec":14873.2,"data_wait_pct":0.84,"first_batch_s":0.09,"seconds":27.31}
  * </pre>
  *
  * @param dataset the dataset description, without the {@code "dataset: "} prefix
@@ -24,6 +24,8 @@ import java.math.RoundingMode;
  * @param testAccuracy accuracy on the test split after the last epoch
  * @param samplesPerSecond training throughput over the run
  * @param dataWaitPercent share of training time spent waiting for data
+ * @param firstBatchSeconds the wait for the run's first batch: the pipeline's start-up, apart from
+ *     the data wait
  * @param seconds wall time of training, validation included
  */
 public record TrainSummary(
@@ -33,6 +35,7 @@ public record TrainSummary(
     double testAccuracy,
     double samplesPerSecond,
     double dataWaitPercent,
+    double firstBatchSeconds,
     double seconds) {
 
   private static final String DATASET_PREFIX = "dataset: ";
@@ -53,6 +56,7 @@ public record TrainSummary(
         outcome.report().lastEpoch().validationAccuracy(),
         outcome.samplesPerSecond(),
         outcome.report().dataWaitPercent(),
+        outcome.report().firstBatchSeconds(),
         outcome.report().seconds());
   }
 
@@ -70,6 +74,7 @@ public record TrainSummary(
     json.add("test_accuracy", number(testAccuracy, 4));
     json.add("samples_per_sec", number(samplesPerSecond, 1));
     json.add("data_wait_pct", number(dataWaitPercent, 2));
+    json.add("first_batch_s", number(firstBatchSeconds, 3));
     json.add("seconds", number(seconds, 2));
     return json;
   }

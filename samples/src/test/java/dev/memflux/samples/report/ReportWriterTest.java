@@ -3,6 +3,8 @@ package dev.memflux.samples.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.memflux.core.IoChoice;
+import dev.memflux.core.IoMode;
 import dev.memflux.core.SmallDisk;
 import dev.memflux.samples.job.ChannelStats;
 import dev.memflux.samples.job.TrainSettings;
@@ -34,6 +36,7 @@ class ReportWriterTest {
         settings,
         stats,
         4,
+        new IoChoice(List.of(IoMode.MAPPED, IoMode.MAPPED), "in memory: all mapped"),
         PipelineSeriesTest.report(),
         PipelineSeriesTest.timeline());
   }

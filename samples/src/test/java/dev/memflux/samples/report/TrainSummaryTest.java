@@ -11,7 +11,8 @@ class TrainSummaryTest {
   @Test
   void theJsonLineKeepsAnyTextAndWritesAMissingFigureAsNull() {
     String dataset = "dir \"x\" with \\ and <f4>\n\u0001 é";
-    TrainSummary summary = new TrainSummary(dataset, "cnn", 2, Double.NaN, 1234.56, 0.5, 61.235);
+    TrainSummary summary =
+        new TrainSummary(dataset, "cnn", 2, Double.NaN, 1234.56, 0.5, 0.0875, 61.235);
 
     String json = summary.toJson();
 
@@ -19,7 +20,7 @@ class TrainSummaryTest {
         .isEqualTo(
             "{\"dataset\":\"dir \\\"x\\\" with \\\\ and <f4>\\n\\u0001 é\",\"model\":\"cnn\","
                 + "\"epochs\":2,\"test_accuracy\":null,\"samples_per_sec\":1234.6,"
-                + "\"data_wait_pct\":0.50,\"seconds\":61.24}");
+                + "\"data_wait_pct\":0.50,\"first_batch_s\":0.088,\"seconds\":61.24}");
     JsonObject read = JsonParser.parseString(json).getAsJsonObject();
     assertThat(read.get("dataset").getAsString()).isEqualTo(dataset);
     assertThat(read.get("test_accuracy").isJsonNull()).isTrue();

@@ -1,0 +1,84 @@
+package dev.memflux.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.test.StepVerifier;
+
+/**
+ * Faults only the file modes meet: the array closed, or its file replaced, while the loader reads
+ * it from the file. The faults every mode meets (cancels, subscriber errors, truncation mid-read,
+ * refused work) are {@link LoaderFaultTest}'s, run in each mode by its subclasses.
+ */
+class LoaderIoFaultTest {
+
+  static final int ROWS = 500;
+  static final int WIDTH = 4;
+  static final Duration WAIT = Duration.ofSeconds(20);
+
+  @TempDir Path dir;
+  NpyArray x;
+  NpyArray y;
+  Set<Long> threadsBefore;
+
+  @BeforeEach
+  void open() throws IOException {
+    x = TestData.features(dir, ROWS, WIDTH);
+    y = TestData.labels(dir, ROWS);
+    threadsBefore = Leaks.memfluxThreads();
+  }
+
+  @AfterEach
+  void close() {
+    x.close();
+    y.close();
+  }
+
+  @Test
+  void closingAnArrayMidStreamEndsTheReadsWithAnErrorNamingIt() {
+    Loader loader =
+        Loader.builder(x, y).io(IoMode.DIRECT).batchSize(4).shuffle(Shuffle.random(1)).build();
+    StepVerifier.create(TestData.closingDiscards(loader.batches()), 2)
+        .consumeNextWith(Batch::close)
+        .consumeNextWith(Batch::close)
+        .then(x::close)
+        .thenRequest(Long.MAX_VALUE)
+        .thenConsumeWhile(b -> true, Batch::close)
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isInstanceOf(StageException.class)
+                    .hasRootCauseInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(x.path() + " is closed"))
+        .verify(WAIT);
+    Leaks.assertReleased("closed", loader.bufferPool());
+  }
+
+  @Test
+  void aFileReplacedSinceOpeningIsRefusedNotRead() throws IOException {
+    Loader loader = Loader.builder(x, y).io(IoMode.BUFFERED).batchSize(4).build();
+    Path copy = dir.resolve("copy.npy");
+    Files.copy(x.path(), copy);
+    Files.move(copy, x.path(), StandardCopyOption.REPLACE_EXISTING);
+    StepVerifier.create(loader.batches())
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining(x.path().toString())
+                    .hasMessageContaining("was replaced since the array was opened"))
+        .verify(WAIT);
+    // the mapped path still reads the old file, which the array keeps open
+    assertThat(TestData.ids(Loader.builder(x, y).io(IoMode.MAPPED).build())).hasSize(ROWS);
+    Leaks.assertNoNewMemfluxThreads(threadsBefore, "loader");
+  }
+}
