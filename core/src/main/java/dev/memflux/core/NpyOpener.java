@@ -30,7 +30,7 @@ final class NpyOpener {
     try {
       FileChannel channel = file.getChannel();
       NpyHeader header = NpyHeader.read(channel, path);
-      return map(path, fileKey, file, header, channel.size(), "file", windowing);
+      return map(path.toString(), path, fileKey, file, header, channel.size(), "file", windowing);
     } catch (IOException | RuntimeException | Error e) {
       closeQuietly(file, e);
       throw e;
@@ -48,6 +48,7 @@ final class NpyOpener {
       Npz.Region region = Npz.locate(channel, path, member);
       NpyHeader header = NpyHeader.read(channel, path, region.start(), region.end(), "member");
       return map(
+          path + "['" + Npz.key(region.entryName()) + "']",
           path,
           fileKey,
           file,
@@ -75,6 +76,7 @@ final class NpyOpener {
    * container} (the file, or an .npz member); takes ownership of {@code file}.
    */
   private static NpyArray map(
+      String name,
       Path path,
       Object fileKey,
       RandomAccessFile file,
@@ -110,7 +112,8 @@ final class NpyOpener {
             cLayout ? rowBytes : 0,
             header.dtype(),
             windowing);
-    return new NpyArray(
+    return array(
+        name,
         path,
         fileKey,
         header.dtype(),
@@ -121,6 +124,33 @@ final class NpyOpener {
         file,
         data,
         false);
+  }
+
+  /** The array of a mapped file; takes ownership of {@code file} and {@code data}. */
+  private static NpyArray array(
+      String name,
+      Path path,
+      Object fileKey,
+      DType dtype,
+      long[] shape,
+      boolean fortranOrder,
+      String version,
+      long dataOffset,
+      RandomAccessFile file,
+      MappedChunks data,
+      boolean writable) {
+    long dataEnd = dataOffset + NpyHeader.byteSize(shape, 0, dtype.itemSize());
+    MappedReader mapped = new MappedReader(path, fileKey, data, dataOffset, dataEnd, file);
+    ElementWriter writer = writable ? new ElementWriter(path, dtype, file) : null;
+    return new NpyArray(
+        name,
+        path,
+        dtype,
+        shape,
+        fortranOrder,
+        version,
+        new MappedFile(dtype, shape, fortranOrder, dataOffset, file, mapped, writer),
+        null);
   }
 
   /** {@link NpyArray#openRaw}. */
@@ -156,7 +186,8 @@ final class NpyOpener {
       long rowBytes = NpyHeader.byteSize(dims, Math.min(1, dims.length), dtype.itemSize());
       MappedChunks data =
           MappedChunks.map(channel, path, offset, dataBytes, rowBytes, dtype, windowing);
-      return new NpyArray(path, fileKey, dtype, dims, false, "raw", offset, file, data, false);
+      return array(
+          path.toString(), path, fileKey, dtype, dims, false, "raw", offset, file, data, false);
     } catch (IOException | RuntimeException | Error e) {
       closeQuietly(file, e);
       throw e;
@@ -194,8 +225,18 @@ final class NpyOpener {
                 file.getChannel(), path, header.length, dataBytes, rowBytes, dtype, windowing);
         Object fileKey = Files.readAttributes(out.temporary(), BasicFileAttributes.class).fileKey();
         out.commit();
-        return new NpyArray(
-            path, fileKey, dtype, dims, false, version(header), header.length, file, data, true);
+        return array(
+            path.toString(),
+            path,
+            fileKey,
+            dtype,
+            dims,
+            false,
+            version(header),
+            header.length,
+            file,
+            data,
+            true);
       } catch (IOException | RuntimeException | Error e) {
         if (data != null) {
           data.unmap();
