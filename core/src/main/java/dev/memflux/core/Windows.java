@@ -98,12 +98,15 @@ final class Windows implements ArrayData {
     return null;
   }
 
-  /** The bytes the windows cover in their array, each read once however much windows overlap. */
+  /**
+   * The bytes of the array the windows cover, each read once however much windows overlap, and none
+   * of the gaps between them.
+   */
   @Override
   public long dataBytes() {
     Rows rows = (Rows) layout;
-    long covered = Math.min(parent.rows(), (rows.rows() - 1) * rows.stride() + rows.length());
-    return covered * parent.rowBytes();
+    long span = (rows.rows() - 1) * rows.stride() + rows.length();
+    return Math.min(span, rows.rows() * rows.length()) * parent.rowBytes();
   }
 
   @Override
