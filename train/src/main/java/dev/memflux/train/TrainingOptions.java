@@ -1,6 +1,7 @@
 package dev.memflux.train;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import dev.memflux.core.Batch;
 import dev.memflux.core.StageMeter;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import reactor.core.publisher.Flux;
  * <pre>{@code
  * TrainingOptions options = TrainingOptions.builder()
  *     .data(0).labels(1)
+ *     .cast(DataType.FLOAT32, 0, 1)                    // float64 features and targets
  *     .validation(() -> testLoader.batches())          // run after every epoch, no augmentation
  *     .checkpoints(Path.of("ckpt"), "mlp")
  *     .stageMeters(loader.gatherMeter(), augment.meter())
@@ -45,6 +47,11 @@ public final class TrainingOptions {
   /** Fields that make the label NDList. */
   public int[] labels() {
     return b.labels.clone();
+  }
+
+  /** The type each field is cast to on conversion, by field index; null entries for none. */
+  DataType[] casts() {
+    return b.casts.clone();
   }
 
   /** The device to convert to; empty for the trainer's first device. */
@@ -94,6 +101,7 @@ public final class TrainingOptions {
   public static final class Builder {
     private int[] data = {0};
     private int[] labels = {1};
+    private DataType[] casts = new DataType[0];
     private Device device;
     private LongFunction<Flux<Batch>> validation;
     private Path checkpointDir;
@@ -109,6 +117,7 @@ public final class TrainingOptions {
       Builder c = new Builder();
       c.data = data;
       c.labels = labels;
+      c.casts = casts;
       c.device = device;
       c.validation = validation;
       c.checkpointDir = checkpointDir;
@@ -131,6 +140,20 @@ public final class TrainingOptions {
     public Builder labels(int... fields) {
       Builder c = copy();
       c.labels = Tensors.checkFields(fields, "labels");
+      return c;
+    }
+
+    /**
+     * Converts {@code fields} to {@code type} on their way into NDArrays ({@link
+     * Tensors.Builder#cast}), for training and validation: {@code DataType.INT64} for uint16 token
+     * ids, {@code DataType.FLOAT32} for float64 features and regression targets.
+     *
+     * @throws IllegalArgumentException when {@code type} is not one DJL computes with, or a field
+     *     index is negative
+     */
+    public Builder cast(DataType type, int... fields) {
+      Builder c = copy();
+      c.casts = Tensors.withCasts(casts, type, fields);
       return c;
     }
 

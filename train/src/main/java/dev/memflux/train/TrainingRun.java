@@ -1,6 +1,7 @@
 package dev.memflux.train;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.EarlyStoppingListener.EarlyStoppedException;
@@ -43,6 +44,10 @@ final class TrainingRun {
   private final AtomicBoolean started = new AtomicBoolean();
   private PipelineMonitor monitor;
   private long firstBatchNanos = -1;
+
+  /** When {@link #begin} subscribed: the first batch's wait counts from here. */
+  private long beganNanos;
+
   private volatile boolean cancelled;
 
   TrainingRun(Trainer trainer, TrainingOptions options, MonoSink<TrainingReport> sink) {
@@ -61,10 +66,15 @@ final class TrainingRun {
   }
 
   private static Tensors tensors(Trainer trainer, TrainingOptions options) {
-    return Tensors.builder(trainer.getManager())
-        .data(options.data())
-        .labels(options.labels())
-        .device(options.device().orElse(trainer.getDevices()[0]))
+    Tensors.Builder b =
+        Tensors.builder(trainer.getManager()).data(options.data()).labels(options.labels());
+    DataType[] casts = options.casts();
+    for (int f = 0; f < casts.length; f++) {
+      if (casts[f] != null) {
+        b = b.cast(casts[f], f);
+      }
+    }
+    return b.device(options.device().orElse(trainer.getDevices()[0]))
         .batchesAhead(options.batchesAhead())
         .build();
   }
@@ -88,6 +98,7 @@ final class TrainingRun {
       CpuTraining.warnIfKnownBad(trainer.getManager().getEngine());
     }
     monitor = new PipelineMonitor(stages, sampleInterval);
+    beganNanos = System.nanoTime();
     tensors.convert(batches, released::countDown).subscribe(feed);
     // Grad mode is thread-local and DJL allows one gradient collector at a time: one thread does
     // every forward, backward and step. A daemon: a forgotten run must not keep the JVM alive.
@@ -119,8 +130,9 @@ final class TrainingRun {
       }
       long waited = System.nanoTime() - ready;
       if (firstBatchNanos < 0) {
-        // the pipeline's start-up on a cold JVM, reported apart: epoch 0 starts from here
-        firstBatchNanos = waited;
+        // the pipeline's start-up on a cold JVM, from the subscription (the feed may have filled
+        // before this thread ran), reported apart: epoch 0 starts from here
+        firstBatchNanos = System.nanoTime() - beganNanos;
         waited = 0;
         trainer.addMetric(Training.FIRST_BATCH_METRIC, ready);
       } else {
