@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import dev.memflux.core.NpyArray;
 import dev.memflux.samples.InspectCommandTest.Run;
 import java.io.IOException;
-import java.net.URISyntaxException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -23,16 +23,23 @@ class NpzCommandsTest {
 
   @TempDir Path dir;
 
-  static Path fixture(String name) {
-    try {
-      return Path.of(NpzCommandsTest.class.getResource("/layouts/" + name).toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
+  /** Where fixtures are copied to, apart from the files a test expects in {@link #dir}. */
+  @TempDir Path fixtures;
+
+  /** A fixture of core's test jar, copied out of it: a file in a jar cannot be mapped. */
+  private Path fixture(String name) throws IOException {
+    Path file = fixtures.resolve(name);
+    try (InputStream in = NpzCommandsTest.class.getResourceAsStream("/layouts/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException("core's test jar has no /layouts/" + name);
+      }
+      Files.copy(in, file);
     }
+    return file;
   }
 
   @Test
-  void inspectListsTheMembersOfAnNpz() {
+  void inspectListsTheMembersOfAnNpz() throws IOException {
     Path npz = fixture("mixed.npz");
     Run r = InspectCommandTest.run("inspect", npz.toString());
     assertThat(r.err()).isEmpty();
@@ -49,7 +56,7 @@ class NpzCommandsTest {
   }
 
   @Test
-  void inspectListsMembersAsJsonAndOneMemberAsANpy() {
+  void inspectListsMembersAsJsonAndOneMemberAsANpy() throws IOException {
     Path npz = fixture("data.npz");
     Run r = InspectCommandTest.run("inspect", npz.toString(), "--json");
     assertThat(r.out().strip())
@@ -66,7 +73,7 @@ class NpzCommandsTest {
   }
 
   @Test
-  void inspectOfACompressedMemberNamesTheConversion() {
+  void inspectOfACompressedMemberNamesTheConversion() throws IOException {
     Path npz = fixture("compressed.npz");
     Run r = InspectCommandTest.run("inspect", npz.toString(), "--member", "x");
     assertThat(r.status()).isEqualTo(Main.BAD_INPUT);
@@ -124,7 +131,7 @@ class NpzCommandsTest {
   }
 
   @Test
-  void convertNpzRefusesAFileThatIsNoZip() {
+  void convertNpzRefusesAFileThatIsNoZip() throws IOException {
     Path npy = fixture("features.npy");
     Path out = dir.resolve("out.npz");
     Run r = InspectCommandTest.run("convert", "npz", npy.toString(), out.toString());
