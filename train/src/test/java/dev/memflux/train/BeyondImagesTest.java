@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -149,7 +148,7 @@ class BeyondImagesTest {
               .add(new LambdaBlock(list -> new NDList(list.singletonOrThrow().oneHot(vocab))))
               .add(Linear.builder().setUnits(vocab).build()));
       DefaultTrainingConfig config =
-          new DefaultTrainingConfig(new TokenLoss())
+          new DefaultTrainingConfig(new NextTokenLoss())
               .optDevices(new Device[] {Device.cpu()})
               .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.05f)).build())
               .addTrainingListeners(TrainingListener.Defaults.basic());
@@ -169,27 +168,6 @@ class BeyondImagesTest {
         assertThat(report.epochs().get(0).loss()).isLessThan(uniform);
         assertThat(report.summary()).contains(", val loss ").doesNotContain("NaN");
       }
-    }
-  }
-
-  /**
-   * Softmax cross-entropy over every position of a window: logits (batch, block, vocab) against
-   * token ids (batch, block), flattened to one prediction per token.
-   */
-  private static final class TokenLoss extends Loss {
-    private final Loss crossEntropy = Loss.softmaxCrossEntropyLoss();
-
-    TokenLoss() {
-      super("loss");
-    }
-
-    @Override
-    public NDArray evaluate(NDList labels, NDList predictions) {
-      NDArray logits = predictions.singletonOrThrow();
-      long classes = logits.getShape().get(logits.getShape().dimension() - 1);
-      return crossEntropy.evaluate(
-          new NDList(labels.singletonOrThrow().reshape(-1)),
-          new NDList(logits.reshape(-1, classes)));
     }
   }
 }
