@@ -78,6 +78,6 @@ class BenchCommandTest {
       }
     }
     // one row per line, as the table shows them
-    assertThat(text.lines().filter(l -> l.startsWith("    {\"stage\": ")).count()).isEqualTo(28);
+    assertThat(text.lines().filter(l -> l.startsWith("    {\"stage\": ")).count()).isEqualTo(34);
   }
 }
