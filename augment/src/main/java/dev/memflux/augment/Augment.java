@@ -2,8 +2,8 @@ package dev.memflux.augment;
 
 import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
-import dev.memflux.core.StageMeter;
 import dev.memflux.core.stage.StageLifecycle;
+import dev.memflux.core.stage.StageMeter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;

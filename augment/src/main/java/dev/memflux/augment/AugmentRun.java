@@ -2,9 +2,10 @@ package dev.memflux.augment;
 
 import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
-import dev.memflux.core.StageMeter;
 import dev.memflux.core.stage.StageLifecycle;
+import dev.memflux.core.stage.StageMeter;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -29,7 +30,7 @@ final class AugmentRun {
   // What the stage holds that nobody downstream has yet: received and not yet taken up by augment()
   // (the one concatMap queues ahead), or augmented and not yet delivered.
   private final StageLifecycle life;
-  private BatchPlan plan;
+  private @Nullable BatchPlan plan; // of the latest batch, reused while batches fit it
 
   AugmentRun(
       ImageLayout layout,
@@ -87,7 +88,7 @@ final class AugmentRun {
    * Registers the augmented batch until it is delivered; with none (every row skipped), tells the
    * lifecycle the input was consumed, so one more may be read within the demand.
    */
-  private Batch finished(Batch input, Batch output) {
+  private @Nullable Batch finished(Batch input, @Nullable Batch output) {
     if (output == null) {
       life.dropped(input);
       return null;

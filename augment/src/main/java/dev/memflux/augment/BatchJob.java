@@ -3,9 +3,11 @@ package dev.memflux.augment;
 import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
 import dev.memflux.core.PooledBuffer;
+import dev.memflux.core.stage.Batches;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The augmentation of one batch by several workers, then joined by {@link #finish} into the output
@@ -36,7 +38,7 @@ final class BatchJob {
   private volatile boolean stopClaiming;
 
   /** Per field plan: its output lease, or null when written in place. */
-  private final PooledBuffer[] outputs;
+  private final @Nullable PooledBuffer[] outputs; // null once moved into the batch
 
   /** Per row: what made it fail, or null. Each row is claimed by one worker. */
   private final AugmentException[] failures;
@@ -146,7 +148,7 @@ final class BatchJob {
    *
    * @throws AugmentException for the first failing row, unless the policy is to skip
    */
-  Batch finish(SkipLog log) {
+  @Nullable Batch finish(SkipLog log) {
     synchronized (this) {
       if (ownerReleased) {
         return null;
@@ -167,7 +169,7 @@ final class BatchJob {
           long[] shape = new long[p.outRowShape.length + 1];
           shape[0] = input.size();
           System.arraycopy(p.outRowShape, 0, shape, 1, p.outRowShape.length);
-          out = out.withField(p.field, outputs[k], shape, p.outType);
+          out = Batches.withField(out, p.field, outputs[k], shape, p.outType);
           outputs[k] = null;
         }
       }
@@ -178,7 +180,7 @@ final class BatchJob {
             log.skipped(f);
           }
         }
-        out = out.retain(kept);
+        out = Batches.retain(out, kept);
         if (kept.length == 0) {
           out.close();
           return null;

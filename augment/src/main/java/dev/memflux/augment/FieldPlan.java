@@ -238,7 +238,7 @@ final class FieldPlan {
       rows.floats().get(offset / 4, out, 0, n);
     } else {
       for (int i = 0; i < n; i++) {
-        out[i] = (float) decode(b, offset + i * inType.itemSize());
+        out[i] = (float) inType.getDouble(b, offset + i * inType.itemSize());
       }
     }
     if (transpose) {
@@ -284,22 +284,6 @@ final class FieldPlan {
         hwc[i++] = chw[c * plane + p];
       }
     }
-  }
-
-  private double decode(ByteBuffer b, int at) {
-    boolean unsigned = inType.kind() == DType.Kind.UINT;
-    return switch (inType.kind()) {
-      case FLOAT -> inType.itemSize() == 4 ? b.getFloat(at) : b.getDouble(at);
-      case BOOL -> b.get(at) != 0 ? 1 : 0;
-      case INT, UINT ->
-          switch (inType.itemSize()) {
-            case 1 -> unsigned ? b.get(at) & 0xff : b.get(at);
-            case 2 -> unsigned ? b.getShort(at) & 0xffff : b.getShort(at);
-            case 4 -> unsigned ? b.getInt(at) & 0xffffffffL : b.getInt(at);
-            default ->
-                unsigned && b.getLong(at) < 0 ? b.getLong(at) + 0x1p64 : (double) b.getLong(at);
-          };
-    };
   }
 
   private void encode(ByteBuffer b, int at, float v) {

@@ -1,6 +1,8 @@
 package dev.memflux.augment;
 
 import java.util.Arrays;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Composes the {@link PixelMove}s that follow each other on a sample (flips, crops, a nearest
@@ -26,7 +28,7 @@ final class Resampler {
   private final Axes before = new Axes();
   private final Axes after = new Axes();
   private final Run run = new Run();
-  private FloatSample sample;
+  private @Nullable FloatSample sample; // the one between start and finish
   private boolean moved;
   private boolean fills;
   private float fill;
@@ -126,12 +128,13 @@ final class Resampler {
     if (!moved) {
       return;
     }
+    FloatSample s = Objects.requireNonNull(sample, "started");
     if (rotated) {
-      resampleRotated();
+      resampleRotated(s);
     } else {
-      resampleStraight();
+      resampleStraight(s);
     }
-    sample.swap(height(), width());
+    s.swap(height(), width());
     moved = false;
   }
 
@@ -139,21 +142,21 @@ final class Resampler {
    * Without rotation every output row reads one source row through the same column table: a crop or
    * a vertical flip then copies rows whole, a horizontal flip gathers them.
    */
-  private void resampleStraight() {
+  private void resampleStraight(FloatSample s) {
     int w = before.width;
     int[] cols = before.cols;
     run.measure(cols, w);
     boolean ascending = run.arithmetic && run.step == 1;
     int first = run.first;
     int end = run.end;
-    float[] src = sample.array();
-    float[] dst = sample.spare();
-    int srcWidth = sample.width();
-    int srcPlane = sample.height() * srcWidth;
+    float[] src = s.array();
+    float[] dst = s.spare();
+    int srcWidth = s.width();
+    int srcPlane = s.height() * srcWidth;
     int outPlane = before.height * w;
     for (int y = 0; y < before.height; y++) {
       int r = before.rows[y];
-      for (int c = 0; c < sample.channels(); c++) {
+      for (int c = 0; c < s.channels(); c++) {
         int row = c * outPlane + y * w;
         if (r == OUTSIDE || first >= end) {
           Arrays.fill(dst, row, row + w, fill);
@@ -177,7 +180,7 @@ final class Resampler {
    * Per output row, steps through the rotation to each pixel's source offset, then copies plane by
    * plane: the offsets are computed once for all channels and the copy loop is tight.
    */
-  private void resampleRotated() {
+  private void resampleRotated(FloatSample s) {
     int w = after.width;
     if (index.length < w) {
       index = new int[w];
@@ -195,7 +198,7 @@ final class Resampler {
     assert run.arithmetic;
     int loY = run.first;
     int hiY = run.end;
-    int srcWidth = sample.width();
+    int srcWidth = s.width();
     offset += (run.firstValue - run.step * run.first) * srcWidth;
     int strideY = run.step * srcWidth;
     // The column table after it is arithmetic too: along an output row the rotated column steps
@@ -207,10 +210,10 @@ final class Resampler {
     long colStart = run.firstValue;
     long dx = run.step * stepX;
     long dy = run.step * stepY;
-    float[] src = sample.array();
-    float[] dst = sample.spare();
-    int channels = sample.channels();
-    int srcPlane = sample.height() * srcWidth;
+    float[] src = s.array();
+    float[] dst = s.spare();
+    int channels = s.channels();
+    int srcPlane = s.height() * srcWidth;
     int outPlane = after.height * w;
     for (int y = 0; y < after.height; y++) {
       int r = after.rows[y];
@@ -290,7 +293,7 @@ final class Resampler {
 
   private void applyAndRestart() {
     finish();
-    start(sample);
+    start(Objects.requireNonNull(sample, "started"));
   }
 
   private Axes current() {
@@ -359,7 +362,7 @@ final class Resampler {
         if (at < 0 || at >= n) {
           // numpy's reflect: -1 maps to 1 and n to n - 2 (the overshoot is below n).
           at = mirror ? (at < 0 ? -at : 2 * (n - 1) - at) : OUTSIDE;
-          assert at == OUTSIDE || at >= 0 && at < n;
+          assert at == OUTSIDE || (at >= 0 && at < n);
         }
         out[i] = at == OUTSIDE ? OUTSIDE : map[at];
       }

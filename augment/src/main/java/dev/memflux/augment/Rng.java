@@ -1,6 +1,6 @@
 package dev.memflux.augment;
 
-import dev.memflux.core.Seeds;
+import dev.memflux.core.stage.Seeds;
 
 /**
  * A reseedable splitmix64 generator: one per worker, reset for every (sample, op) so an op's draws

@@ -19,7 +19,8 @@ final class SkipLog {
 
   void skipped(AugmentException e) {
     skipped.increment();
-    if (causes.add(e.op() + ": " + e.getCause().getClass().getName())) {
+    Throwable cause = e.getCause();
+    if (causes.add(e.op() + ": " + (cause == null ? "" : cause.getClass().getName()))) {
       LOG.warn(
           "skipping sample {} of epoch {} (further samples failing this way are skipped "
               + "without logging)",

@@ -1,7 +1,7 @@
 package dev.memflux.augment;
 
-import dev.memflux.core.BatchStageContract;
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.testing.BatchStageContract;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.SplittableRandom;

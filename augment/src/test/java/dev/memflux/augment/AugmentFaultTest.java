@@ -3,12 +3,12 @@ package dev.memflux.augment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memflux.core.Batch;
-import dev.memflux.core.Leaks;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyAccessException;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
 import dev.memflux.core.StageException;
+import dev.memflux.core.testing.Leaks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

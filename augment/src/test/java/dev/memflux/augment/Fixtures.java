@@ -3,6 +3,7 @@ package dev.memflux.augment;
 import dev.memflux.core.Batch;
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.testing.TestArrays;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -17,64 +18,31 @@ final class Fixtures {
 
   /**
    * A uint8 image array of {@code rows} rows of the given row shape, where element {@code k} of row
-   * {@code i} holds {@code (i * 31 + k * 7) % 256}.
+   * {@code i} holds {@link #value}{@code (i, k)}.
    */
   static NpyArray uint8Images(Path dir, String name, int rows, long... rowShape)
       throws IOException {
-    long[] shape = new long[rowShape.length + 1];
-    shape[0] = rows;
-    System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
-    NpyArray a = NpyArray.create(dir.resolve(name), DType.UINT8, shape);
-    long rowSize = Arrays.stream(rowShape).reduce(1, (x, y) -> x * y);
-    long[] index = new long[shape.length];
-    for (int i = 0; i < rows; i++) {
-      for (long k = 0; k < rowSize; k++) {
-        index[0] = i;
-        long rest = k;
-        for (int d = shape.length - 1; d >= 1; d--) {
-          index[d] = rest % shape[d];
-          rest /= shape[d];
-        }
-        a.setLong(value(i, k), index);
-      }
-    }
-    return a;
+    return TestArrays.of(DType.UINT8, rows, rowShape)
+        .values(Fixtures::value)
+        .write(dir.resolve(name));
   }
 
+  /** Every byte value, so that scaling and rounding are tested over the whole range. */
   static int value(long row, long k) {
     return (int) ((row * 31 + k * 7) % 256);
   }
 
-  /** A float32 array of {@code rows} rows of {@code rowShape} filled like {@link #uint8Images}. */
+  /** A float32 array of {@code rows} rows of {@code rowShape}: {@link #uint8Images} / 255. */
   static NpyArray float32Images(Path dir, String name, int rows, long... rowShape)
       throws IOException {
-    long[] shape = new long[rowShape.length + 1];
-    shape[0] = rows;
-    System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
-    NpyArray a = NpyArray.create(dir.resolve(name), DType.FLOAT32, shape);
-    long rowSize = Arrays.stream(rowShape).reduce(1, (x, y) -> x * y);
-    long[] index = new long[shape.length];
-    for (int i = 0; i < rows; i++) {
-      for (long k = 0; k < rowSize; k++) {
-        index[0] = i;
-        long rest = k;
-        for (int d = shape.length - 1; d >= 1; d--) {
-          index[d] = rest % shape[d];
-          rest /= shape[d];
-        }
-        a.setDouble(value(i, k) / 255.0, index);
-      }
-    }
-    return a;
+    return TestArrays.of(DType.FLOAT32, rows, rowShape)
+        .values((row, k) -> value(row, k) / 255.0)
+        .write(dir.resolve(name));
   }
 
   /** An int64 label array whose row {@code i} holds {@code i}. */
   static NpyArray labels(Path dir, int rows) throws IOException {
-    NpyArray a = NpyArray.create(dir.resolve("labels.npy"), DType.INT64, new long[] {rows});
-    for (int i = 0; i < rows; i++) {
-      a.setLong(i, i);
-    }
-    return a;
+    return TestArrays.rowIds(dir.resolve("labels.npy"), rows);
   }
 
   /** A closed-over copy of a batch: what it held, comparable after the batch went back. */

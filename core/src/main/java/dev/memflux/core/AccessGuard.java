@@ -1,6 +1,7 @@
 package dev.memflux.core;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Guards a resource that many threads read against use after close, the role Lucene's {@code
@@ -15,7 +16,7 @@ final class AccessGuard {
 
   private final Object name;
   private final Runnable release;
-  private final AccessGuard parent;
+  private final @Nullable AccessGuard parent;
   private final AtomicInteger state = new AtomicInteger();
 
   /**
@@ -32,7 +33,7 @@ final class AccessGuard {
    *
    * @param parent the guard of what this resource reads through, or null
    */
-  AccessGuard(Object name, Runnable release, AccessGuard parent) {
+  AccessGuard(Object name, Runnable release, @Nullable AccessGuard parent) {
     this.name = name;
     this.release = release;
     this.parent = parent;

@@ -1,6 +1,7 @@
 package dev.memflux.core;
 
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What an {@link NpyArray} reads: the data of one mapped file ({@link MappedFile}), or a view of
@@ -12,7 +13,7 @@ import java.nio.ByteBuffer;
 interface ArrayData {
 
   /** Where each row is, or null when rows are not contiguous in their file (Fortran order). */
-  RowLayout layout();
+  @Nullable RowLayout layout();
 
   /** The mapped files read, indexed by {@link RowLayout#file}; one for data without a layout. */
   MappedReader[] files();
@@ -30,7 +31,7 @@ interface ArrayData {
   void gatherStrided(long[] ids, int from, int count, ByteBuffer out, int at);
 
   /** Writes elements, or null when the data is read-only (every view is). */
-  ElementWriter writer();
+  @Nullable ElementWriter writer();
 
   /**
    * The bytes of the files this data reads (for a subset, at most the bytes of its rows): what a

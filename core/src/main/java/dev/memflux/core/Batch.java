@@ -1,5 +1,6 @@
 package dev.memflux.core;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
@@ -113,13 +114,8 @@ public final class Batch implements AutoCloseable {
     return NpyHeader.byteSize(shapes[i], 0, types[i].itemSize());
   }
 
-  /**
-   * Moves this batch's buffers into a new batch in which field {@code i} is replaced by {@code
-   * buffer}, holding data of the given shape and type; the old buffer of field {@code i} returns to
-   * its pool. This batch is closed afterwards and the new one owns everything. Used by stages that
-   * change a field's size or type, such as augmentation.
-   */
-  public Batch withField(int i, PooledBuffer buffer, long[] shape, DType type) {
+  /** {@link dev.memflux.core.stage.Batches#withField}, which stages call. */
+  Batch withField(int i, PooledBuffer buffer, long[] shape, DType type) {
     Objects.requireNonNull(buffer, "buffer");
     Objects.requireNonNull(type, "type");
     if (shape.length == 0 || shape[0] != size()) {
@@ -164,13 +160,8 @@ public final class Batch implements AutoCloseable {
         .handedOnBy(heldBy);
   }
 
-  /**
-   * Moves this batch into a new one holding only the rows at the given positions (ascending, each
-   * in {@code [0, size())}), compacted in place in every field. The indices follow; the epoch,
-   * sequence and {@link #state()} stay, so resuming is unaffected. This batch is closed afterwards.
-   * Used to skip samples that an error policy drops.
-   */
-  public Batch retain(int[] positions) {
+  /** {@link dev.memflux.core.stage.Batches#retain}, which stages call. */
+  Batch retain(int[] positions) {
     for (int k = 0; k < positions.length; k++) {
       if (positions[k] < 0
           || positions[k] >= size()
@@ -208,14 +199,9 @@ public final class Batch implements AutoCloseable {
         .handedOnBy(heldBy);
   }
 
-  /**
-   * Stage SPI: records that {@code stage} hands this batch on. Should the batch never be closed,
-   * the warning logged when the garbage collector returns its buffers names this stage (see {@link
-   * BufferPool}). {@link dev.memflux.core.stage.StageLifecycle} calls it; applications need not.
-   *
-   * @return this batch
-   */
-  public Batch handedOnBy(String stage) {
+  /** {@link dev.memflux.core.stage.Batches#handedOnBy}, which stages call. */
+  @CanIgnoreReturnValue
+  Batch handedOnBy(String stage) {
     heldBy = Objects.requireNonNull(stage, "stage");
     for (PooledBuffer b : buffers) {
       b.heldBy(stage);
@@ -223,7 +209,10 @@ public final class Batch implements AutoCloseable {
     return this;
   }
 
-  /** True once closed (or moved by {@link #withField} or {@link #retain}). */
+  /**
+   * True once closed, or moved into a new batch by a stage ({@link
+   * dev.memflux.core.stage.Batches}).
+   */
   public boolean isClosed() {
     return closed;
   }

@@ -3,6 +3,7 @@ package dev.memflux.core;
 import java.util.Arrays;
 import java.util.NoSuchElementException;
 import java.util.function.LongFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Produces, one after the other, which sample ids each batch holds and the state after it. Pure
@@ -28,7 +29,7 @@ final class BatchPlanner {
   private long epoch;
   private EpochPlan plan;
   private long consumed;
-  private SampleOrder order;
+  private @Nullable SampleOrder order; // this epoch's, computed at its first batch
 
   /**
    * A planner from {@code start}; {@code orders} gives each epoch's order of {@code shuffle}

@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Whole blocks of one field's file, read once and kept within a memory budget, for {@link
@@ -23,17 +24,19 @@ import java.util.function.Consumer;
 final class BlockCache {
 
   /** One block: loading, loaded, or failed. */
-  final class Block {
+  static final class Block {
     private final long id;
-    private FileReader.Extent extent;
+    private final FileReader.Extent extent;
     private int pins;
     private int piecesLeft;
     private boolean loaded;
-    private Throwable failure;
-    private List<Consumer<Block>> waiters = new ArrayList<>();
+    private @Nullable Throwable failure;
+    // Actions waiting for the block to load; null once it has.
+    private @Nullable List<Consumer<Block>> waiters = new ArrayList<>();
 
-    private Block(long id) {
+    private Block(long id, FileReader.Extent extent) {
       this.id = id;
+      this.extent = extent;
     }
 
     /** The block's bytes; valid once loaded. */
@@ -42,7 +45,7 @@ final class BlockCache {
     }
 
     /** Why the block could not be read, or null. */
-    Throwable failure() {
+    @Nullable Throwable failure() {
       return failure;
     }
   }
@@ -60,7 +63,7 @@ final class BlockCache {
   /** Runs the reads of one piece of a block, on an I/O thread. */
   interface PieceReads {
     /** Queues {@code read}, which runs {@code onDone} with its failure (or null) when finished. */
-    void submit(Runnable read, Consumer<Throwable> onDone);
+    void submit(Runnable read, Consumer<@Nullable Throwable> onDone);
   }
 
   BlockCache(
@@ -82,7 +85,7 @@ final class BlockCache {
    * cannot be cached (its rows are not contiguous, or pinned blocks fill the budget). Each pin is
    * released by {@link #whenLoaded}'s action.
    */
-  Block pin(long id) {
+  @Nullable Block pin(long id) {
     List<Runnable> reads;
     Block b;
     synchronized (this) {
@@ -102,7 +105,7 @@ final class BlockCache {
       long offset = layout.offset(first);
       int length = (int) (count * layout.rowBytes());
       int bytes = reader.span(offset, length);
-      ByteBuffer reuse = null;
+      @Nullable ByteBuffer reuse = null;
       while (used + bytes > budget) {
         Block evicted = evictOne();
         if (evicted == null) {
@@ -113,8 +116,7 @@ final class BlockCache {
           reuse = evicted.extent.buffer();
         }
       }
-      b = new Block(id);
-      b.extent = reader.extent(offset, length, reuse);
+      b = new Block(id, reader.extent(offset, length, reuse));
       used += b.extent.bytes();
       b.pins = 1;
       b.piecesLeft = b.extent.pieces();
@@ -134,7 +136,7 @@ final class BlockCache {
   }
 
   /** The least recently used block that is loaded (or failed) and unpinned, removed; or null. */
-  private Block evictOne() {
+  private @Nullable Block evictOne() {
     for (Iterator<Block> it = blocks.values().iterator(); it.hasNext(); ) {
       Block b = it.next();
       if (b.pins == 0 && (b.loaded || b.failure != null)) {
@@ -145,8 +147,8 @@ final class BlockCache {
     return null;
   }
 
-  private void pieceDone(Block b, Throwable failure) {
-    List<Consumer<Block>> ready = null;
+  private void pieceDone(Block b, @Nullable Throwable failure) {
+    @Nullable List<Consumer<Block>> ready = null;
     synchronized (this) {
       if (failure != null && b.failure == null) {
         b.failure = failure;

@@ -1,5 +1,6 @@
 package dev.memflux.core;
 
+import dev.memflux.core.stage.Seeds;
 import java.util.SplittableRandom;
 
 /**

@@ -7,9 +7,11 @@ import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reusable direct buffers for batches, so a steady stream of batches allocates no new memory.
@@ -94,7 +96,7 @@ public final class BufferPool {
     return reclaimed.get();
   }
 
-  private void giveBack(ByteBuffer buffer, String lostAfter) {
+  private void giveBack(ByteBuffer buffer, @Nullable String lostAfter) {
     if (lostAfter != null) {
       reclaimed.incrementAndGet();
       warnOnce(lostAfter);
@@ -129,7 +131,7 @@ public final class BufferPool {
   static final class Return implements Runnable {
     private final BufferPool pool;
     private final ByteBuffer buffer;
-    private Cleaner.Cleanable cleanable;
+    private Cleaner.@Nullable Cleanable cleanable; // registered right after, with the lease
     private volatile boolean closedExplicitly;
     // The stage that last handed on the batch holding this lease, named if the lease is lost.
     // Kept here, not in the lease, which must become unreachable for the Cleaner to run.
@@ -142,7 +144,7 @@ public final class BufferPool {
 
     void close() {
       closedExplicitly = true;
-      cleanable.clean();
+      Objects.requireNonNull(cleanable, "cleanable").clean();
     }
 
     void heldBy(String stage) {

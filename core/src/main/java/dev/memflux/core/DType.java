@@ -1,5 +1,7 @@
 package dev.memflux.core;
 
+import com.google.errorprone.annotations.Immutable;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
 
@@ -19,6 +21,7 @@ import java.util.Objects;
  * @param itemSize bytes per element: 1 for bool and 8-bit integers, 2, 4 or 8 otherwise
  * @param order the byte order of elements in the file
  */
+@Immutable
 public record DType(Kind kind, int itemSize, ByteOrder order) {
 
   /** bool, stored as one byte 0 or 1. */
@@ -152,6 +155,32 @@ public record DType(Kind kind, int itemSize, ByteOrder order) {
   /** This type in native byte order: what a gather writes into its destination. */
   public DType toNativeOrder() {
     return isNativeOrder() ? this : new DType(kind, itemSize, ByteOrder.nativeOrder());
+  }
+
+  /**
+   * The element of this type at byte index {@code at} of {@code buffer} as a double, read in this
+   * type's byte order whatever the buffer's: exact for every integer up to 2^53 in magnitude and
+   * for float16 (widened), unsigned 64-bit values rounded once, bool as 0 or 1. A batch's fields
+   * are in native order, so {@code batch.fieldType(i).getDouble(batch.field(i), at)} reads them.
+   *
+   * @throws IndexOutOfBoundsException when the element does not lie within the buffer's limit
+   */
+  public double getDouble(ByteBuffer buffer, int at) {
+    boolean swap = itemSize > 1 && buffer.order() != order;
+    long bits =
+        switch (itemSize) {
+          case 1 -> buffer.get(at) & 0xffL;
+          case 2 -> {
+            short v = buffer.getShort(at);
+            yield (swap ? Short.reverseBytes(v) : v) & 0xffffL;
+          }
+          case 4 -> {
+            int v = buffer.getInt(at);
+            yield (swap ? Integer.reverseBytes(v) : v) & 0xffff_ffffL;
+          }
+          default -> swap ? Long.reverseBytes(buffer.getLong(at)) : buffer.getLong(at);
+        };
+    return ElementBits.toDouble(this, bits);
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link LoaderState} records of the data set it was taken over, so that resuming over
@@ -39,7 +40,7 @@ final class DataFingerprint {
    * (the loader's), or null when it is. An empty {@code there} (a state from before fingerprints)
    * matches any data.
    */
-  static String difference(String there, String here) {
+  static @Nullable String difference(String there, String here) {
     if (there.isEmpty() || there.equals(here)) {
       return null;
     }

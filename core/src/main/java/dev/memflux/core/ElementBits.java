@@ -1,10 +1,11 @@
 package dev.memflux.core;
 
 /**
- * How a Java value becomes the bits of one element, converted as numpy's assignment converts it:
- * integers range-checked (a u8 takes a long's 64 bits as they are), doubles truncated toward zero
- * for integer types, bool as {@code value != 0}, floats rounded to nearest. The bits sit in the low
- * {@code itemSize} bytes. Shared by {@link NpyArray}'s setters and {@link NpyWriter}.
+ * The one element codec: how a Java value becomes the bits of one element, converted as numpy's
+ * assignment converts it (integers range-checked, a u8 taking a long's 64 bits as they are, doubles
+ * truncated toward zero for integer types, bool as {@code value != 0}, floats rounded to nearest),
+ * and how those bits read back as a double. The bits sit in the low {@code itemSize} bytes. Shared
+ * by {@link NpyArray}'s getters and setters, {@link NpyWriter} and {@link DType#getDouble}.
  */
 final class ElementBits {
 
@@ -15,7 +16,7 @@ final class ElementBits {
    */
   static long ofLong(DType type, long value) {
     return switch (type.kind()) {
-      case FLOAT -> ofDouble(type, value);
+      case FLOAT -> ofDouble(type, (double) value);
       case BOOL -> value != 0 ? 1 : 0;
       default -> {
         int bits = type.itemSize() * 8;
@@ -61,6 +62,27 @@ final class ElementBits {
         }
         yield ofLong(type, (long) truncated);
       }
+    };
+  }
+
+  /**
+   * The element whose bits are the low {@code itemSize} bytes of {@code bits} as a double: integers
+   * sign- or zero-extended by their kind (bits already extended read the same), unsigned 64-bit
+   * values rounded once, float16 widened exactly, bool as 0 or 1.
+   */
+  static double toDouble(DType type, long bits) {
+    int unused = 64 - 8 * type.itemSize();
+    return switch (type.kind()) {
+      case BOOL -> bits != 0 ? 1 : 0;
+      case INT -> (bits << unused) >> unused;
+      // Unsigned 64-bit to double, rounded once: halve (keeping the sticky bit), convert, double.
+      case UINT -> bits >= 0 ? bits : ((double) ((bits >>> 1) | (bits & 1))) * 2.0;
+      case FLOAT ->
+          switch (type.itemSize()) {
+            case 2 -> Half.toFloat((short) bits);
+            case 4 -> Float.intBitsToFloat((int) bits);
+            default -> Double.longBitsToDouble(bits);
+          };
     };
   }
 

@@ -1,9 +1,8 @@
 package dev.memflux.core;
 
 /**
- * Reads single elements of one dtype from a mapping as Java values: the decoding half of numpy's
- * scalar conversion ({@link ElementBits} is the encoding half). Unsigned 64-bit values are rounded
- * to double once; float16 is widened exactly; bool reads as 0 or 1.
+ * Reads single elements of one dtype from a mapping: their bits, which {@link ElementBits} turns
+ * into doubles as it does for every reader of elements.
  */
 final class ElementDecoder {
 
@@ -17,21 +16,7 @@ final class ElementDecoder {
 
   /** The element at file offset {@code offset} as a double. */
   double readDouble(long offset) {
-    return switch (dtype.kind()) {
-      case BOOL -> data.getByte(offset) != 0 ? 1 : 0;
-      case INT -> readBits(offset);
-      case UINT -> {
-        long v = readBits(offset);
-        // Unsigned 64-bit to double, rounded once: halve (keeping the sticky bit), convert, double.
-        yield v >= 0 ? v : ((double) ((v >>> 1) | (v & 1))) * 2.0;
-      }
-      case FLOAT ->
-          switch (dtype.itemSize()) {
-            case 2 -> Half.toFloat(data.getShort(offset));
-            case 4 -> data.getFloat(offset);
-            default -> data.getDouble(offset);
-          };
-    };
+    return ElementBits.toDouble(dtype, readBits(offset));
   }
 
   /** An integer or bool element, sign- or zero-extended by its kind. */

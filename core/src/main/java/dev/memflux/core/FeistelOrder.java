@@ -1,5 +1,7 @@
 package dev.memflux.core;
 
+import dev.memflux.core.stage.Seeds;
+
 /**
  * A pseudo-random permutation of {@code [0, n)} computed on the fly, for datasets with too many
  * rows to materialise a permutation per epoch: a balanced Feistel network on the smallest even

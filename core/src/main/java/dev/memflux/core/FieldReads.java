@@ -2,6 +2,7 @@ package dev.memflux.core;
 
 import java.nio.ByteBuffer;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns the rows one field needs for a batch into positional reads on the I/O threads. The rows are
@@ -29,7 +30,7 @@ final class FieldReads {
   private final FileReader[] readers;
 
   private final ReadBuffers buffers;
-  private final BlockCache blocks;
+  private final @Nullable BlockCache blocks; // null: rows are read one by one
   private final Reads reads;
   private final int rowBytes;
 
@@ -94,7 +95,7 @@ final class FieldReads {
     if (blocks == null) {
       submitRuns(order, 0, n, files, offsets, p);
     } else {
-      submitBlocks(ids, order, files, offsets, p);
+      submitBlocks(blocks, ids, order, files, offsets, p);
     }
   }
 
@@ -186,7 +187,8 @@ final class FieldReads {
    * Groups the rows by block, pins each block (reading it when not cached) and copies the rows from
    * it once loaded; rows of a block the cache cannot take are read as runs.
    */
-  private void submitBlocks(long[] ids, int[] order, int[] files, long[] offsets, PendingBatch p) {
+  private void submitBlocks(
+      BlockCache blocks, long[] ids, int[] order, int[] files, long[] offsets, PendingBatch p) {
     ByteBuffer dst = p.field(field);
     int n = order.length;
     int i = 0;

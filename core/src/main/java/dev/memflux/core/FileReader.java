@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads an array's file with positional reads ({@code pread}), so that many reads can be in flight
@@ -213,7 +214,7 @@ final class FileReader implements RowReader, AutoCloseable {
    * @param reuse the buffer of an extent nobody uses any more, at least {@link #span} bytes, or
    *     null to allocate one
    */
-  Extent extent(long offset, int length, ByteBuffer reuse) {
+  Extent extent(long offset, int length, @Nullable ByteBuffer reuse) {
     int a = buffers.alignment();
     int size = span(offset, length);
     ByteBuffer b = reuse != null ? reuse : ByteBuffer.allocateDirect(size + a - 1).alignedSlice(a);

@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.FluxSink;
 
 /**
@@ -31,7 +33,7 @@ final class GatherRun {
   private final BatchPlanner planner;
   private final BatchGatherer gatherer;
   private final GatherThreads threads;
-  private FluxSink<Batch> sink;
+  private @Nullable FluxSink<Batch> sink; // set by start, before any demand
   private final int maxWorkers;
 
   // Lock order: planning, then lock; never the other way.
@@ -46,7 +48,7 @@ final class GatherRun {
   private boolean exhausted;
   private boolean cancelled;
   private boolean terminated;
-  private Throwable error;
+  private @Nullable Throwable error;
 
   GatherRun(Loader loader, BatchPlanner planner, BatchGatherer gatherer, GatherThreads threads) {
     this.loader = loader;
@@ -224,9 +226,10 @@ final class GatherRun {
   }
 
   private void emitReady() {
+    FluxSink<Batch> sink = Objects.requireNonNull(this.sink, "started");
     while (true) {
-      Batch next;
-      Throwable failure;
+      @Nullable Batch next;
+      @Nullable Throwable failure;
       boolean complete;
       synchronized (lock) {
         if (terminated || cancelled) {

@@ -1,10 +1,12 @@
 package dev.memflux.core;
 
+import dev.memflux.core.stage.StageMeter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.scheduler.Scheduler;
@@ -88,7 +90,8 @@ public final class Loader {
   private Flux<Batch> gather() {
     return Flux.defer(
         () -> {
-          boolean own = settings.gatherScheduler == null;
+          Scheduler given = settings.gatherScheduler;
+          boolean own = given == null;
           boolean shuffleAhead =
               settings.shuffle.materialises(rows()) && start.epoch() + 1 < settings.epochs;
           // One thread more than gather when the next epoch's order is computed ahead: on a
@@ -96,10 +99,10 @@ public final class Loader {
           int threadCount = settings.gatherThreads + (shuffleAhead ? 1 : 0);
           GatherThreads threads =
               new GatherThreads(
-                  own
+                  given == null
                       ? Schedulers.newBoundedElastic(
                           threadCount, Integer.MAX_VALUE, "memflux-gather", 60, true)
-                      : settings.gatherScheduler,
+                      : given,
                   own);
           BatchGatherer gatherer;
           try {
@@ -147,7 +150,7 @@ public final class Loader {
    */
   public Loader resumeFrom(LoaderState state) {
     Objects.requireNonNull(state, "state");
-    planner(state, this::order); // validates the state now rather than at subscription
+    var unused = planner(state, this::order); // validates the state now, not at subscription
     return new Loader(settings, io, data, state, pool, gatherMeter);
   }
 
@@ -271,11 +274,11 @@ public final class Loader {
     private long epochs = 1;
     private int prefetch = 4;
     private int gatherThreads = 1;
-    private Scheduler gatherScheduler;
-    private BufferPool pool;
+    private @Nullable Scheduler gatherScheduler; // null: the loader's own threads
+    private @Nullable BufferPool pool; // null: a pool of the loader's own
     private IoMode ioMode = IoMode.AUTO;
     private int ioDepth = 64;
-    private Long ioBudget; // null: the default, which depends on the JVM
+    private @Nullable Long ioBudget; // null: the default, which depends on the JVM
     private MemoryProbe memoryProbe = MemoryProbe.system();
     private IoPolicy.DirectSupport directSupport = FileReader::directAlignment;
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A file region of any size mapped as overlapping windows, because one Java 17 {@link
@@ -158,7 +159,7 @@ final class MappedChunks {
    * A view of {@code [pos, pos + length)} sharing the mapping, or null when those bytes are not all
    * inside one window.
    */
-  ByteBuffer slice(long pos, int length) {
+  @Nullable ByteBuffer slice(long pos, int length) {
     if (length == 0) {
       return ByteBuffer.allocate(0);
     }
@@ -184,14 +185,6 @@ final class MappedChunks {
 
   long getLong(long pos) {
     return window(pos).getLong(offset(pos));
-  }
-
-  float getFloat(long pos) {
-    return window(pos).getFloat(offset(pos));
-  }
-
-  double getDouble(long pos) {
-    return window(pos).getDouble(offset(pos));
   }
 
   /** Releases every window. The caller guarantees no thread can touch them any more. */

@@ -3,6 +3,7 @@ package dev.memflux.core;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The data of one array in one mapped file (a .npy, a raw {@code np.memmap} file or a stored .npz
@@ -17,11 +18,11 @@ final class MappedFile implements ArrayData {
   /** Bytes between neighbours along each axis; meaningful only for in-bounds indices. */
   private final long[] strides;
 
-  private final RowLayout layout;
+  private final @Nullable RowLayout layout;
   private final RandomAccessFile file;
   private final MappedReader mapped;
   private final MappedReader[] files;
-  private final ElementWriter writer;
+  private final @Nullable ElementWriter writer;
 
   /**
    * Takes ownership of {@code file} and {@code mapped}.
@@ -35,7 +36,7 @@ final class MappedFile implements ArrayData {
       long dataOffset,
       RandomAccessFile file,
       MappedReader mapped,
-      ElementWriter writer) {
+      @Nullable ElementWriter writer) {
     this.dataOffset = dataOffset;
     this.shape = shape.clone();
     this.itemSize = dtype.itemSize();
@@ -57,7 +58,7 @@ final class MappedFile implements ArrayData {
   }
 
   @Override
-  public RowLayout layout() {
+  public @Nullable RowLayout layout() {
     return layout;
   }
 
@@ -82,7 +83,7 @@ final class MappedFile implements ArrayData {
   }
 
   @Override
-  public ElementWriter writer() {
+  public @Nullable ElementWriter writer() {
     return writer;
   }
 

@@ -5,6 +5,7 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads an array's data from a read-only memory mapping of its file ({@link MappedChunks}): bulk
@@ -93,7 +94,7 @@ final class MappedReader implements RowReader {
    * reach it any more: reading a view after its array was closed reads the file's bytes instead of
    * crashing the JVM.
    */
-  ByteBuffer slice(long offset, int length) {
+  @Nullable ByteBuffer slice(long offset, int length) {
     viewsTaken = true;
     return data.slice(offset - regionStart, length);
   }
@@ -115,14 +116,6 @@ final class MappedReader implements RowReader {
     return data.getLong(offset - regionStart);
   }
 
-  float getFloat(long offset) {
-    return data.getFloat(offset - regionStart);
-  }
-
-  double getDouble(long offset) {
-    return data.getDouble(offset - regionStart);
-  }
-
   @Override
   public void verify() {
     long size;
@@ -141,7 +134,7 @@ final class MappedReader implements RowReader {
    * Forces HotSpot to deliver a pending asynchronous fault now: an allocation too large for the
    * thread-local buffer is a runtime call, and leaving one checks for such errors.
    */
-  private static InternalError drainPendingFault() {
+  private static @Nullable InternalError drainPendingFault() {
     try {
       faultDrain = new byte[1 << 22].length;
     } catch (InternalError e) {
@@ -152,7 +145,7 @@ final class MappedReader implements RowReader {
 
   /** The exception for a mapped-read fault that surfaced at the read. */
   NpyAccessException accessFailure(InternalError e) {
-    return new NpyAccessException(path, e.getMessage(), e);
+    return new NpyAccessException(path, e);
   }
 
   /**

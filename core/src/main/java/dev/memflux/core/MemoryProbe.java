@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How much memory this process may fill with file data, as Linux tells it: the RAM available
@@ -36,7 +37,7 @@ final class MemoryProbe {
   private static final MemoryProbe SYSTEM = new MemoryProbe(Path.of("/"));
 
   private final Path root;
-  private Memory last;
+  private @Nullable Memory last; // the latest reading, reused for REUSE_NANOS
   private long lastNanos;
 
   /** A probe of the machine under {@code root} ("/" for this one). */
@@ -146,7 +147,7 @@ final class MemoryProbe {
    * (with {@code option} among its super options, for v1), found through /proc/self/cgroup ({@code
    * controller}: "" for v2, "memory" for v1) and /proc/self/mountinfo.
    */
-  private Optional<Cgroup> cgroupDir(String controller, String fsType, String option) {
+  private Optional<Cgroup> cgroupDir(String controller, String fsType, @Nullable String option) {
     String path = null;
     for (String line : lines(root.resolve("proc/self/cgroup"))) {
       String[] f = line.split(":", 3);
@@ -162,8 +163,8 @@ final class MemoryProbe {
       if (dash < 0) {
         continue;
       }
-      String[] mount = line.substring(0, dash).split(" ");
-      String[] fs = line.substring(dash + 3).split(" ");
+      String[] mount = line.substring(0, dash).split(" ", -1);
+      String[] fs = line.substring(dash + 3).split(" ", -1);
       if (mount.length < 5 || fs.length < 3 || !fs[0].equals(fsType)) {
         continue;
       }
@@ -193,7 +194,7 @@ final class MemoryProbe {
     return -1;
   }
 
-  private static long parse(String number) {
+  private static long parse(@Nullable String number) {
     try {
       return number == null ? -1 : Long.parseLong(number.trim());
     } catch (NumberFormatException e) {
@@ -201,7 +202,7 @@ final class MemoryProbe {
     }
   }
 
-  private static String first(Path file) {
+  private static @Nullable String first(Path file) {
     List<String> lines = lines(file);
     return lines.isEmpty() ? null : lines.get(0).trim();
   }

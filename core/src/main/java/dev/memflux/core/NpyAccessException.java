@@ -3,6 +3,7 @@ package dev.memflux.core;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reading or writing an open array failed at run time, typically because its file was truncated or
@@ -15,6 +16,7 @@ public class NpyAccessException extends UncheckedIOException {
   private static final long serialVersionUID = 1L;
 
   private final transient Path file;
+  private final String message;
 
   /**
    * @param file the mapped file
@@ -29,7 +31,7 @@ public class NpyAccessException extends UncheckedIOException {
    * @param detail what was found, e.g. the file's new size
    * @param cause the fault the JVM reported for the mapped access, or null if none surfaced
    */
-  public NpyAccessException(Path file, String detail, Throwable cause) {
+  public NpyAccessException(Path file, String detail, @Nullable Throwable cause) {
     this(
         file,
         new IOException(
@@ -43,10 +45,11 @@ public class NpyAccessException extends UncheckedIOException {
   private NpyAccessException(Path file, IOException described) {
     super(described);
     this.file = file;
+    this.message = String.valueOf(described.getMessage());
   }
 
   /** A positional read of {@code file} failed or found the file shorter than the array. */
-  static NpyAccessException readFailed(Path file, String detail, Throwable cause) {
+  static NpyAccessException readFailed(Path file, String detail, @Nullable Throwable cause) {
     return new NpyAccessException(
         file,
         new IOException(
@@ -68,6 +71,6 @@ public class NpyAccessException extends UncheckedIOException {
 
   @Override
   public String getMessage() {
-    return getCause().getMessage();
+    return message;
   }
 }

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A NumPy array memory-mapped from a .npy file (or a headerless {@code np.memmap} file, or a stored
@@ -64,13 +65,13 @@ public final class NpyArray implements AutoCloseable {
   private final ArrayData data;
 
   /** Where each row is: set when rows are contiguous in their files; null for a Fortran layout. */
-  private final RowLayout layout;
+  private final @Nullable RowLayout layout;
 
   private final MappedReader[] files;
   private final ElementDecoder[] decoders;
 
   /** Null when read-only. */
-  private final ElementWriter writer;
+  private final @Nullable ElementWriter writer;
 
   private final AccessGuard guard;
 
@@ -90,7 +91,7 @@ public final class NpyArray implements AutoCloseable {
       boolean fortranOrder,
       String version,
       ArrayData data,
-      AccessGuard parent) {
+      @Nullable AccessGuard parent) {
     this.name = name;
     this.path = path;
     this.dtype = dtype;
@@ -446,9 +447,9 @@ public final class NpyArray implements AutoCloseable {
    * @throws NpyAccessException naming the file when the write fails (a full disk)
    */
   public void setDouble(double value, long... index) {
-    checkWritable();
+    ElementWriter w = writer();
     checkIndex(index);
-    write(index, ElementBits.ofDouble(dtype, value));
+    write(w, index, ElementBits.ofDouble(dtype, value));
   }
 
   /**
@@ -462,18 +463,19 @@ public final class NpyArray implements AutoCloseable {
    * @throws NpyAccessException naming the file when the write fails (a full disk)
    */
   public void setLong(long value, long... index) {
-    checkWritable();
+    ElementWriter w = writer();
     checkIndex(index);
-    write(index, ElementBits.ofLong(dtype, value));
+    write(w, index, ElementBits.ofLong(dtype, value));
   }
 
-  private void checkWritable() {
+  private ElementWriter writer() {
     if (writer == null) {
       throw new IllegalStateException(name + " is mapped read-only");
     }
+    return writer;
   }
 
-  private void write(long[] index, long bits) {
+  private void write(ElementWriter writer, long[] index, long bits) {
     guard.enter();
     try {
       writer.write(offsetOf(index), bits);
@@ -549,7 +551,7 @@ public final class NpyArray implements AutoCloseable {
     checkRow(i);
     guard.enter();
     try {
-      ByteBuffer view =
+      @Nullable ByteBuffer view =
           rowBytes <= Integer.MAX_VALUE
               ? files[layout.file(i)].slice(layout.offset(i), (int) rowBytes)
               : null;
@@ -709,7 +711,7 @@ public final class NpyArray implements AutoCloseable {
    * The file that is now shorter than this array's data in it (truncated while mapped), or null.
    * Names the culprit of a mapped-read fault that surfaced outside this class.
    */
-  Path truncatedFile() {
+  @Nullable Path truncatedFile() {
     for (MappedReader f : files) {
       if (f.isTruncated()) {
         return f.file();

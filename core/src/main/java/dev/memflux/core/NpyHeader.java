@@ -1,5 +1,6 @@
 package dev.memflux.core;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.memflux.core.PyLiteralParser.Dict;
 import dev.memflux.core.PyLiteralParser.Entry;
 import dev.memflux.core.PyLiteralParser.Node;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The header of a .npy file (format versions 1.0, 2.0 and 3.0): what the array holds and where its
@@ -109,6 +111,7 @@ record NpyHeader(DType dtype, boolean fortranOrder, long[] shape, String version
    *
    * @throws ArithmeticException when it does not fit in a long
    */
+  @CanIgnoreReturnValue // also called only for its check that the size fits
   static long byteSize(long[] shape, int fromAxis, int itemSize) {
     long bytes = itemSize;
     for (int i = fromAxis; i < shape.length; i++) {
@@ -228,9 +231,9 @@ record NpyHeader(DType dtype, boolean fortranOrder, long[] shape, String version
     if (!(root.value() instanceof Dict dict)) {
       throw src.error(root, "a dict literal {'descr': ..., 'fortran_order': ..., 'shape': ...}");
     }
-    Node descr = null;
-    Node fortran = null;
-    Node shape = null;
+    @Nullable Node descr = null;
+    @Nullable Node fortran = null;
+    @Nullable Node shape = null;
     for (Entry entry : dict.entries()) {
       Object key = entry.key().value();
       if (!(key instanceof String name)
@@ -252,25 +255,30 @@ record NpyHeader(DType dtype, boolean fortranOrder, long[] shape, String version
         default -> shape = entry.value();
       }
     }
-    for (String key : new String[] {DESCR, FORTRAN_ORDER, SHAPE}) {
-      Node present = key.equals(DESCR) ? descr : key.equals(FORTRAN_ORDER) ? fortran : shape;
-      if (present == null) {
-        throw src.error(root, "the key '" + key + "'", "a dict without it");
-      }
+    Node descrNode = present(src, root, DESCR, descr);
+    Node fortranNode = present(src, root, FORTRAN_ORDER, fortran);
+    Node shapeNode = present(src, root, SHAPE, shape);
+    DType dtype = parseDescr(src, descrNode);
+    if (!(fortranNode.value() instanceof Boolean fortranOrder)) {
+      throw src.error(fortranNode, "True or False for 'fortran_order'");
     }
-    DType dtype = parseDescr(src, descr);
-    if (!(fortran.value() instanceof Boolean fortranOrder)) {
-      throw src.error(fortran, "True or False for 'fortran_order'");
-    }
-    long[] dims = parseShape(src, shape);
+    long[] dims = parseShape(src, shapeNode);
     try {
       long dataBytes = byteSize(dims, 0, dtype.itemSize());
       byteSize(dims, Math.min(1, dims.length), dtype.itemSize());
       Math.addExact(dataOffset, dataBytes);
     } catch (ArithmeticException e) {
-      throw src.error(shape, "a shape whose byte size fits in a signed 64-bit integer");
+      throw src.error(shapeNode, "a shape whose byte size fits in a signed 64-bit integer");
     }
     return new NpyHeader(dtype, fortranOrder, dims, version, dataOffset);
+  }
+
+  private static Node present(Source src, Node root, String key, @Nullable Node value)
+      throws NpyFormatException {
+    if (value == null) {
+      throw src.error(root, "the key '" + key + "'", "a dict without it");
+    }
+    return value;
   }
 
   private static DType parseDescr(Source src, Node descr) throws NpyFormatException {

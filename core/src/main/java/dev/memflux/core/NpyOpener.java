@@ -65,7 +65,7 @@ final class NpyOpener {
   /** {@link NpyArray#npzMembers}. */
   static List<NpzMember> npzMembers(Path path) throws IOException {
     Objects.requireNonNull(path, "path");
-    regularFile(path);
+    Object unused = regularFile(path);
     try (FileChannel channel = FileChannel.open(path)) {
       return Npz.members(channel, path);
     }

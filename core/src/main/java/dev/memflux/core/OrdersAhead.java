@@ -1,10 +1,12 @@
 package dev.memflux.core;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The sample orders of one subscription's epochs, for shuffles that materialise them. Taking an
@@ -19,7 +21,7 @@ final class OrdersAhead {
   private final LongFunction<SampleOrder> compute;
   private final long epochs;
   private final Executor threads;
-  private Ahead next;
+  private @Nullable Ahead next;
   private boolean closed;
 
   /**
@@ -37,7 +39,7 @@ final class OrdersAhead {
    */
   SampleOrder order(long epoch) {
     Ahead ahead = take();
-    SampleOrder order = null;
+    @Nullable SampleOrder order = null;
     if (ahead != null && ahead.epoch == epoch) {
       order = ahead.result();
     } else if (ahead != null) {
@@ -61,7 +63,7 @@ final class OrdersAhead {
     }
   }
 
-  private synchronized Ahead take() {
+  private synchronized @Nullable Ahead take() {
     Ahead ahead = next;
     next = null;
     return ahead;
@@ -88,7 +90,7 @@ final class OrdersAhead {
 
     final long epoch;
     private final AtomicInteger state = new AtomicInteger(QUEUED);
-    private final CompletableFuture<SampleOrder> order = new CompletableFuture<>();
+    private final CompletableFuture<@Nullable SampleOrder> order = new CompletableFuture<>();
 
     Ahead(long epoch) {
       this.epoch = epoch;
@@ -109,6 +111,7 @@ final class OrdersAhead {
      * Keeps it from starting, its result then being null; false when it already runs, ran or was
      * abandoned.
      */
+    @CanIgnoreReturnValue
     boolean abandon() {
       if (!state.compareAndSet(QUEUED, ABANDONED)) {
         return false;
@@ -122,7 +125,7 @@ final class OrdersAhead {
      * could wait for this very thread) or failed (the caller computes it, and any error surfaces
      * there).
      */
-    SampleOrder result() {
+    @Nullable SampleOrder result() {
       if (abandon()) {
         return null;
       }

@@ -3,6 +3,7 @@ package dev.memflux.core;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One batch whose reads are in flight: counts them down and, when the last has finished, hands the
@@ -18,7 +19,7 @@ final class PendingBatch {
   // One for the issuing thread, held until every read is queued, so the count cannot reach zero
   // while reads are still being added.
   private final AtomicInteger outstanding = new AtomicInteger(1);
-  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
 
   PendingBatch(BatchPlanner.Planned plan, BatchBuffers buffers, BiConsumer<Batch, Throwable> done) {
     this.plan = plan;
@@ -42,7 +43,7 @@ final class PendingBatch {
   }
 
   /** One read finished; {@code error} is its failure, or null. */
-  void finished(Throwable error) {
+  void finished(@Nullable Throwable error) {
     if (error != null) {
       failure.compareAndSet(null, error);
     }

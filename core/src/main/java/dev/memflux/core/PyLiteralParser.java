@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A recursive-descent parser for the Python literals a .npy header may hold, accepting what numpy
@@ -146,20 +147,22 @@ final class PyLiteralParser {
     }
     char c = text.charAt(pos);
     switch (c) {
-      case '{':
+      case '{' -> {
         return nested(this::dict);
-      case '(':
+      }
+      case '(' -> {
         return nested(this::parenthesised);
-      case '[':
+      }
+      case '[' -> {
         return nested(this::list);
-      case '\'':
-      case '"':
+      }
+      case '\'', '"' -> {
         return string(pos, false);
-      case '-':
-      case '+':
+      }
+      case '-', '+' -> {
         return signed();
-      default:
-        break;
+      }
+      default -> {}
     }
     if (Character.isDigit(c) || c == '.') {
       return number(pos);
@@ -311,7 +314,7 @@ final class PyLiteralParser {
   }
 
   /** A Python int literal, or null when {@code token} is not one. */
-  private static BigInteger integer(String token) {
+  private static @Nullable BigInteger integer(String token) {
     String t = token;
     if (t.endsWith("L") || t.endsWith("l")) {
       t = t.substring(0, t.length() - 1); // numpy files written by Python 2 say e.g. (3L, 4L)
@@ -343,7 +346,7 @@ final class PyLiteralParser {
   }
 
   /** A Python float literal, or null when {@code token} is not one. */
-  private static Double floating(String token) {
+  private static @Nullable Double floating(String token) {
     if (token.startsWith("_") || token.endsWith("_") || token.contains("__")) {
       return null;
     }
@@ -382,8 +385,8 @@ final class PyLiteralParser {
       throw error(start, "a str literal (no '" + name + "' prefix)");
     }
     return switch (name) {
-      case "True" -> new Node(Boolean.TRUE, start, pos);
-      case "False" -> new Node(Boolean.FALSE, start, pos);
+      case "True" -> new Node(true, start, pos);
+      case "False" -> new Node(false, start, pos);
       case "None" -> new Node(NONE, start, pos);
       default -> throw error(start, "a literal (True, False, None, a number, a string)");
     };

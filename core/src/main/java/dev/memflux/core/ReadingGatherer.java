@@ -5,6 +5,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Gathers batches with positional reads in flight on the subscription's {@code memflux-io} threads:
@@ -103,7 +104,7 @@ final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
       return;
     }
     PendingBatch p = new PendingBatch(plan, buffers, done);
-    Throwable failure = null;
+    @Nullable Throwable failure = null;
     try {
       long[] ids = plan.indices();
       for (int f = 0; f < fields.length; f++) {
@@ -141,7 +142,7 @@ final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
   public void submit(Runnable read, Consumer<Throwable> onDone) {
     Runnable task =
         () -> {
-          Throwable failure = null;
+          @Nullable Throwable failure = null;
           try {
             session.enter();
           } catch (IllegalStateException ended) {

@@ -2,6 +2,7 @@ package dev.memflux.core;
 
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The data of {@link NpyArray#slice} and {@link NpyArray#take}: rows of another array, a contiguous
@@ -12,11 +13,11 @@ final class RowSubset implements ArrayData {
 
   private final NpyArray parent;
   private final long first;
-  private final long[] ids;
+  private final long @Nullable [] ids;
   private final long rows;
-  private final RowLayout layout;
+  private final @Nullable RowLayout layout;
 
-  private RowSubset(NpyArray parent, long first, long[] ids, long rows) {
+  private RowSubset(NpyArray parent, long first, long @Nullable [] ids, long rows) {
     this.parent = parent;
     this.first = first;
     this.ids = ids;
@@ -100,7 +101,7 @@ final class RowSubset implements ArrayData {
   }
 
   @Override
-  public RowLayout layout() {
+  public @Nullable RowLayout layout() {
     return layout;
   }
 
@@ -126,7 +127,7 @@ final class RowSubset implements ArrayData {
   }
 
   @Override
-  public ElementWriter writer() {
+  public @Nullable ElementWriter writer() {
     return null;
   }
 

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The data of {@link NpyArray#openShards}: the rows of several .npy files of one dtype and row
@@ -228,7 +229,7 @@ final class ShardSet implements ArrayData {
   }
 
   @Override
-  public ElementWriter writer() {
+  public @Nullable ElementWriter writer() {
     return null;
   }
 

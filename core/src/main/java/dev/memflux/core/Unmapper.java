@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Releases a mapped buffer at once instead of when the garbage collector gets to it. Java 17 has no
@@ -14,11 +15,11 @@ import java.nio.ByteBuffer;
  */
 final class Unmapper {
 
-  private static final MethodHandle INVOKE_CLEANER = lookupInvokeCleaner();
+  private static final @Nullable MethodHandle INVOKE_CLEANER = lookupInvokeCleaner();
 
   private Unmapper() {}
 
-  private static MethodHandle lookupInvokeCleaner() {
+  private static @Nullable MethodHandle lookupInvokeCleaner() {
     try {
       Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
       Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");

@@ -1,6 +1,7 @@
 package dev.memflux.core;
 
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The data of {@link NpyArray#windows}: row {@code i} is rows {@code [i * stride, i * stride +
@@ -94,7 +95,7 @@ final class Windows implements ArrayData {
   }
 
   @Override
-  public ElementWriter writer() {
+  public @Nullable ElementWriter writer() {
     return null;
   }
 

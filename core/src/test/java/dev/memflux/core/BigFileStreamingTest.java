@@ -2,14 +2,12 @@ package dev.memflux.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.memflux.core.testing.ChildJvm;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,38 +40,35 @@ class BigFileStreamingTest {
   void stream(long bytes, String heap, Duration limit) throws Exception {
     long rows = bytes / ROW;
     Path file = dir.resolve("big.npy");
+    long marked = 0;
     try (NpyArray a = NpyArray.create(file, DType.UINT8, new long[] {rows, ROW})) {
-      // a few marked rows; the rest stays a hole
+      // a few marked rows, row 0 among them (never 0: an all-zero gather must not count); the
+      // rest stays a hole
       for (long r = 0; r < rows; r += rows / 7) {
-        a.setLong(r % 251, r, 0);
+        a.setLong(1 + r % 250, r, 0);
+        marked++;
       }
       a.force();
     }
     for (String order : new String[] {"sequential", "shuffled"}) {
-      List<String> cmd = new ArrayList<>();
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.add("-Xmx" + heap);
-      cmd.add("-XX:MaxDirectMemorySize=64m");
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add(Child.class.getName());
-      cmd.add(file.toString());
-      cmd.add(order);
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       long started = System.nanoTime();
-      String out;
-      boolean done = p.waitFor(limit.toSeconds(), TimeUnit.SECONDS);
-      if (!done) {
-        p.destroyForcibly();
-      }
-      out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      ChildJvm child =
+          ChildJvm.start(
+              dir.resolve(order + ".log"),
+              List.of("-Xmx" + heap, "-XX:MaxDirectMemorySize=64m"),
+              Child.class,
+              file.toString(),
+              order);
+      int status = child.exitStatus(limit);
+      String out = child.output();
       double seconds = (System.nanoTime() - started) / 1e9;
       System.out.printf(
           "BigFile %d MiB %s -Xmx%s: %.1f s, child says: %s%n",
           bytes >> 20, order, heap, seconds, out.strip());
-      assertThat(done).as("child finished in time: %s", out).isTrue();
-      assertThat(p.exitValue()).as("child exit status; output: %s", out).isZero();
-      assertThat(out).contains("samples=" + rows).doesNotContain("OutOfMemoryError");
+      assertThat(status).as("child exit status; output: %s", out).isZero();
+      assertThat(out)
+          .contains("samples=" + rows + " marked=" + marked + " ")
+          .doesNotContain("OutOfMemoryError");
       long rssAnonKb = Long.parseLong(out.replaceAll("(?s).*RssAnon=(\\d+).*", "$1"));
       // heap + direct limit + JVM overhead; not the file size
       assertThat(rssAnonKb).as("child anonymous RSS in kB").isLessThan(450_000);
@@ -132,7 +127,7 @@ class BigFileStreamingTest {
     }
 
     static String field(String status, String name) {
-      for (String line : status.split("\n")) {
+      for (String line : status.split("\n", -1)) {
         if (line.startsWith(name + ":")) {
           return line.substring(name.length() + 1).replace("kB", "").strip();
         }

@@ -2,6 +2,7 @@ package dev.memflux.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.memflux.core.testing.LogCapture;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

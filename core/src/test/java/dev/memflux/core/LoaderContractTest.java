@@ -1,5 +1,6 @@
 package dev.memflux.core;
 
+import dev.memflux.core.testing.BatchStageContract;
 import java.io.IOException;
 import java.nio.file.Path;
 

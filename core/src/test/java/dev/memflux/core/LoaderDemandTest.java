@@ -2,6 +2,8 @@ package dev.memflux.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.memflux.core.stage.StageMeter;
+import dev.memflux.core.testing.Leaks;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;

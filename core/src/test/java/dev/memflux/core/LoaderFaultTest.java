@@ -3,6 +3,7 @@ package dev.memflux.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.memflux.core.testing.Leaks;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -240,8 +241,7 @@ class LoaderFaultTest {
         assertRejected(() -> Loader.builder(wide).batchSize(2).build(), "batchSize", "2");
         assertThat(Loader.builder(wide).batchSize(1).build().batchRows()).isEqualTo(1);
       }
-      assertThat(builder(x, y).batchSize(Integer.MAX_VALUE).build().batchRows())
-          .isEqualTo((int) ROWS);
+      assertThat(builder(x, y).batchSize(Integer.MAX_VALUE).build().batchRows()).isEqualTo(ROWS);
     } finally {
       shortY.close();
     }

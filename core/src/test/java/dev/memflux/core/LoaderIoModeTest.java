@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.memflux.core.NpyFixtures.Fixture;
+import dev.memflux.core.testing.Leaks;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

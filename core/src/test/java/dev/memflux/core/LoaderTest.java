@@ -5,6 +5,7 @@ import static dev.memflux.core.TestData.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.memflux.core.testing.Leaks;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -283,18 +283,24 @@ class NpyArrayLifecycleTest {
         "import numpy as np, sys; a = np.load(sys.argv[1]);"
             + " assert a.dtype.str == '>f2' and a.shape == (3, 5), (a.dtype, a.shape);"
             + " assert (a == np.arange(15).reshape(3, 5)).all(), a; print('ok')";
+    // Output goes to a file, read once the child has ended: a hung child fails the wait.
+    Path log = file.resolveSibling("python.log");
     Process p;
     try {
       p =
           new ProcessBuilder("python3", "-c", script, file.toString())
               .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
               .start();
     } catch (IOException e) {
       assumeThat(false).as("python3 is not available: " + e.getMessage()).isTrue();
       return;
     }
-    String output = new String(p.getInputStream().readAllBytes()).strip();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("python3 did not finish within 60 s: " + Files.readString(log));
+    }
+    String output = Files.readString(log).strip();
     assumeThat(output).as("numpy is not installed for python3").doesNotContain("No module named");
     assertThat(output).isEqualTo("ok");
     assertThat(p.exitValue()).isZero();

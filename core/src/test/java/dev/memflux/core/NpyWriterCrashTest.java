@@ -2,6 +2,7 @@ package dev.memflux.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.memflux.core.testing.ChildJvm;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

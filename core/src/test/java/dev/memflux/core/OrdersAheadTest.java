@@ -29,6 +29,7 @@ class OrdersAheadTest {
   private String testThread;
 
   /** The order of epoch e maps every position to e, so a wrong epoch's order shows. */
+  @SuppressWarnings("UnnecessaryLambda") // handed as is to every OrdersAhead under test
   private final LongFunction<SampleOrder> compute =
       epoch -> {
         computed.merge(epoch, 1, Integer::sum);

@@ -72,7 +72,7 @@ class OutOfCoreCgroupTest {
       }
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       System.out.printf(
-          "OutOfCoreCgroup %d MiB in %d MiB: %s%n", ROWS * ROW >> 20, LIMIT >> 20, out);
+          "OutOfCoreCgroup %d MiB in %d MiB: %s%n", (ROWS * ROW) >> 20, LIMIT >> 20, out);
       assertThat(done).as("child finished: %s", out).isTrue();
       assertThat(p.exitValue()).as("child status (137: OOM-killed); output: %s", out).isZero();
       assertThat(cgroup.oomKills()).as("OOM kills in the cgroup").isZero();

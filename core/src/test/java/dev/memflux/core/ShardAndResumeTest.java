@@ -4,6 +4,7 @@ import static dev.memflux.core.TestData.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.memflux.core.testing.Leaks;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package dev.memflux.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.memflux.core.testing.TestArrays;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -20,26 +21,14 @@ final class TestData {
 
   /** An int32 array of {@code rows x width} where element (i, j) is {@code i * 1000 + j}. */
   static NpyArray features(Path dir, long rows, int width) throws IOException {
-    Path p = dir.resolve("x_" + rows + "_" + width + ".npy");
-    try (NpyArray a = NpyArray.create(p, DType.INT32, new long[] {rows, width})) {
-      for (long i = 0; i < rows; i++) {
-        for (int j = 0; j < width; j++) {
-          a.setLong(i * 1000 + j, i, j);
-        }
-      }
-    }
-    return NpyArray.open(p);
+    return TestArrays.of(DType.INT32, rows, width)
+        .values((i, j) -> i * 1000 + j)
+        .write(dir.resolve("x_" + rows + "_" + width + ".npy"));
   }
 
   /** An int64 vector whose element i is i. */
   static NpyArray labels(Path dir, long rows) throws IOException {
-    Path p = dir.resolve("y_" + rows + ".npy");
-    try (NpyArray a = NpyArray.create(p, DType.INT64, new long[] {rows})) {
-      for (long i = 0; i < rows; i++) {
-        a.setLong(i, i);
-      }
-    }
-    return NpyArray.open(p);
+    return TestArrays.rowIds(dir.resolve("y_" + rows + ".npy"), rows);
   }
 
   /**

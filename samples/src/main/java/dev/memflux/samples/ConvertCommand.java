@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -151,7 +152,12 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-      replace(in, out, () -> NpzConverter.store(in, out));
+      replace(
+          in,
+          out,
+          () -> {
+            int unused = NpzConverter.store(in, out); // the members are listed from OUT below
+          });
       List<NpzMember> members = NpyArray.npzMembers(out);
       StringBuilder line =
           new StringBuilder("wrote ").append(out).append(": ").append(members.size());
@@ -209,7 +215,7 @@ final class ConvertCommand implements Callable<Integer> {
   }
 
   /** What tells the file at {@code path} (after links) from a replacement; null when none. */
-  private static Object identity(Path path) {
+  private static @Nullable Object identity(Path path) {
     try {
       BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
       Object key = a.fileKey() != null ? a.fileKey() : a.creationTime();

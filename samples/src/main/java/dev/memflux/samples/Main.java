@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -65,7 +66,7 @@ public final class Main implements Callable<Integer> {
     setVersionProvider(commandLine, new MemfluxVersion());
     commandLine.setParameterExceptionHandler(
         (e, args) -> {
-          report(e.getCommandLine(), oneLine(e.getMessage()) + " (see --help)");
+          report(e.getCommandLine(), oneLine(String.valueOf(e.getMessage())) + " (see --help)");
           return BAD_INPUT;
         });
     commandLine.setExecutionExceptionHandler(
@@ -86,7 +87,8 @@ public final class Main implements Callable<Integer> {
   /** Without a subcommand, trains with the defaults: the quickest way to see memflux work. */
   @Override
   public Integer call() {
-    return spec.commandLine().getSubcommands().get("train").execute();
+    return Objects.requireNonNull(spec.commandLine().getSubcommands().get("train"), "train")
+        .execute();
   }
 
   private static void report(CommandLine failed, String message) {
@@ -103,6 +105,9 @@ public final class Main implements Callable<Integer> {
 
   private static String describe(Exception e) {
     Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
+    if (t == null) {
+      t = e;
+    }
     if (t instanceof NoSuchFileException f) {
       return "no such file: " + f.getFile();
     }

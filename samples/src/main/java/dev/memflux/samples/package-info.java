@@ -15,4 +15,9 @@
  *   <li>{@link dev.memflux.samples.jmh}: JMH micro-benchmarks.
  * </ul>
  */
+@NullMarked
+@CheckReturnValue
 package dev.memflux.samples;
+
+import com.google.errorprone.annotations.CheckReturnValue;
+import org.jspecify.annotations.NullMarked;

@@ -3,10 +3,12 @@ package dev.memflux.samples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.testing.ChildJvm;
 import dev.memflux.samples.data.IdxFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -35,10 +37,10 @@ class ConvertCrashTest {
     Path old = dir.resolve("old.npy");
     // The complete new output, and how long a convert takes here from start to exit.
     long start = System.nanoTime();
-    assertThat(convert(in, reference, "reference").exitStatus(120)).isZero();
+    assertThat(convert(in, reference, "reference").exitStatus(Duration.ofSeconds(120))).isZero();
     long convertMillis = (System.nanoTime() - start) / 1_000_000;
     Path small = IdxFixtures.write(dir.resolve("small.idx"), IdxFixtures.labels(7));
-    assertThat(convert(small, old, "old").exitStatus(120)).isZero();
+    assertThat(convert(small, old, "old").exitStatus(Duration.ofSeconds(120))).isZero();
     byte[] oldBytes = Files.readAllBytes(old);
 
     SplittableRandom random = new SplittableRandom(0x16_03L);
@@ -84,7 +86,7 @@ class ConvertCrashTest {
 
     // A kill leaves at most the dead writer's temporary file, which the next convert removes.
     assertThat(temporaryFiles()).hasSizeLessThanOrEqualTo(1);
-    assertThat(convert(in, out, "final").exitStatus(120)).isZero();
+    assertThat(convert(in, out, "final").exitStatus(Duration.ofSeconds(120))).isZero();
     assertThat(Files.mismatch(out, reference)).isEqualTo(-1L);
     assertThat(temporaryFiles()).isEmpty();
   }

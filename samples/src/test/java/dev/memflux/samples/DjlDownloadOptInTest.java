@@ -2,7 +2,9 @@ package dev.memflux.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.memflux.core.testing.ChildJvm;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +24,7 @@ class DjlDownloadOptInTest {
         ChildJvm.start(
             dir.resolve("probe.txt"), List.of("-Dai.djl.offline=false"), MainPropertyProbe.class);
 
-    assertThat(child.exitStatus(60)).as(child.output()).isZero();
+    assertThat(child.exitStatus(Duration.ofSeconds(60))).as(child.output()).isZero();
     assertThat(child.output().strip())
         .startsWith("before: false null")
         .endsWith("after: false true");

@@ -2,7 +2,9 @@ package dev.memflux.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.memflux.core.testing.ChildJvm;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +23,7 @@ class MainTest {
   void mainSwitchesDjlOfflineAndTelemetryOffBeforeAnythingElse() throws Exception {
     ChildJvm child = ChildJvm.start(dir.resolve("child.log"), List.of(), MainPropertyProbe.class);
 
-    assertThat(child.exitStatus(60)).as(child.output()).isZero();
+    assertThat(child.exitStatus(Duration.ofSeconds(60))).as(child.output()).isZero();
     assertThat(child.output().strip()).startsWith("before: null null").endsWith("after: true true");
   }
 }

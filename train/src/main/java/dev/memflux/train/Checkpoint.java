@@ -2,6 +2,7 @@ package dev.memflux.train;
 
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.memflux.core.LoaderState;
 import dev.memflux.train.CheckpointManifest.Entry;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Model parameters and the loader position saved together, so training resumes with exactly the
@@ -82,6 +84,7 @@ public record Checkpoint(
    * @throws IOException naming the file when one cannot be written; the previous checkpoint is then
    *     still the latest
    */
+  @CanIgnoreReturnValue
   public static Checkpoint save(Model model, Path dir, String name, int index, LoaderState state)
       throws IOException {
     Objects.requireNonNull(model, "model");
@@ -91,7 +94,7 @@ public record Checkpoint(
     checkIndex(index);
     Files.createDirectories(dir);
     Path manifestFile = manifestFile(dir, name);
-    Entry previous = null;
+    @Nullable Entry previous = null;
     boolean oldManifestReadable = true;
     if (Files.exists(manifestFile)) {
       try {
@@ -150,7 +153,7 @@ public record Checkpoint(
     return open(model, dir, name);
   }
 
-  private static Checkpoint open(Model model, Path dir, String name) throws IOException {
+  private static Checkpoint open(@Nullable Model model, Path dir, String name) throws IOException {
     Objects.requireNonNull(dir, "dir");
     checkName(name);
     Path manifestFile = manifestFile(dir, name);
@@ -161,7 +164,7 @@ public record Checkpoint(
     CheckpointManifest manifest = CheckpointManifest.read(manifestFile, name);
     List<String> skipped = new ArrayList<>();
     for (Entry e : manifest.entries()) {
-      String problem = e.problem(dir);
+      @Nullable String problem = e.problem(dir);
       if (problem == null && model != null) {
         problem = loadInto(model, dir, name, e);
       }
@@ -175,7 +178,8 @@ public record Checkpoint(
   }
 
   /** Loads {@code e}'s parameters; returns why the file could not be read, or null. */
-  private static String loadInto(Model model, Path dir, String name, Entry e) throws IOException {
+  private static @Nullable String loadInto(Model model, Path dir, String name, Entry e)
+      throws IOException {
     Path file = dir.resolve(e.params());
     Matcher m = paramsPattern(name).matcher(e.params());
     if (!m.matches()) {
@@ -206,7 +210,8 @@ public record Checkpoint(
     }
   }
 
-  private static Entry firstIntact(CheckpointManifest manifest, Path dir) throws IOException {
+  private static @Nullable Entry firstIntact(CheckpointManifest manifest, Path dir)
+      throws IOException {
     for (Entry e : manifest.entries()) {
       if (e.problem(dir) == null) {
         return e.withChecksum(dir);

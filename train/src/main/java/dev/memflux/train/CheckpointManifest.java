@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The file {@code NAME.checkpoint}: the latest checkpoint and the one before it, each naming its
@@ -71,7 +72,7 @@ final class CheckpointManifest {
     }
 
     /** Why the parameter file in {@code dir} cannot be this checkpoint's, or null if it can. */
-    String problem(Path dir) {
+    @Nullable String problem(Path dir) {
       Path file = dir.resolve(params);
       try {
         if (!Files.isRegularFile(file)) {
@@ -102,9 +103,9 @@ final class CheckpointManifest {
   }
 
   private final Entry latest;
-  private final Entry previous;
+  private final @Nullable Entry previous;
 
-  CheckpointManifest(Entry latest, Entry previous) {
+  CheckpointManifest(Entry latest, @Nullable Entry previous) {
     this.latest = latest;
     this.previous = previous;
   }
@@ -155,7 +156,8 @@ final class CheckpointManifest {
             "damaged: its check is " + check + ", its content's CRC-32C " + hex(crc(body)));
       }
       Entry latest = entry(fields, LATEST);
-      Entry previous = fields.containsKey(PREVIOUS + ".index") ? entry(fields, PREVIOUS) : null;
+      @Nullable Entry previous =
+          fields.containsKey(PREVIOUS + ".index") ? entry(fields, PREVIOUS) : null;
       if (!fields.isEmpty()) {
         throw new IllegalArgumentException("unknown fields " + fields.keySet());
       }

@@ -5,6 +5,7 @@ import dev.memflux.core.LoaderState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When a training run saves its {@link Checkpoint}s: at every epoch end when a directory is set,
@@ -15,7 +16,7 @@ final class Checkpoints {
 
   private final Model model;
   private final TrainingOptions options;
-  private LoaderState lastState;
+  private @Nullable LoaderState lastState; // of the latest batch trained
   private long sinceLast;
 
   Checkpoints(Model model, TrainingOptions options) {

@@ -1,6 +1,7 @@
 package dev.memflux.train;
 
 import ai.djl.engine.Engine;
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import java.lang.System.Logger.Level;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The two process settings that decide how fast a model trains on the CPU, whatever feeds it, in
@@ -94,6 +96,7 @@ public final class CpuTraining {
    *
    * @return what is in effect, and advice for what is not
    */
+  @CanIgnoreReturnValue // most callers only want the settings; the result says what was set
   public static Tuning tune() {
     List<String> advice = new ArrayList<>();
     int threads = limitTorchThreads(advice);
@@ -193,7 +196,7 @@ public final class CpuTraining {
     if (!PYTORCH.equals(engine.getEngineName()) || WARNED.get()) {
       return;
     }
-    String problem =
+    @Nullable String problem =
         knownBad(
             torchThreads(),
             Runtime.getRuntime().availableProcessors(),
@@ -204,7 +207,7 @@ public final class CpuTraining {
   }
 
   /** The warning for these settings, or null when none is known to be bad. */
-  static String knownBad(int torchThreads, int processors, boolean mallocTuned) {
+  static @Nullable String knownBad(int torchThreads, int processors, boolean mallocTuned) {
     List<String> bad = new ArrayList<>();
     if (torchThreads >= processors && processors > 1) {
       bad.add(

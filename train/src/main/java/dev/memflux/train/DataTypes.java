@@ -2,6 +2,7 @@ package dev.memflux.train;
 
 import ai.djl.ndarray.types.DataType;
 import dev.memflux.core.DType;
+import org.jspecify.annotations.Nullable;
 
 /** Maps memflux element types to the DJL data types an NDArray can hold. */
 final class DataTypes {
@@ -14,7 +15,7 @@ final class DataTypes {
    * @throws IllegalArgumentException for types DJL cannot hold (int16, uint16, uint32, uint64)
    */
   static DataType of(DType type) {
-    DataType result = orNull(type);
+    @Nullable DataType result = orNull(type);
     if (result == null) {
       throw new IllegalArgumentException(
           "field type "
@@ -27,7 +28,7 @@ final class DataTypes {
   }
 
   /** The DJL type for {@code type}, or null for types DJL cannot hold. */
-  static DataType orNull(DType type) {
+  static @Nullable DataType orNull(DType type) {
     int size = type.itemSize();
     return switch (type.kind()) {
       case BOOL -> DataType.BOOLEAN;

@@ -4,6 +4,8 @@ import ai.djl.training.TrainingResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The accounting of a training run, epoch by epoch: batches, samples, the training thread's time
@@ -12,7 +14,7 @@ import java.util.Map;
 final class EpochLedger {
 
   private final List<EpochReport> reports = new ArrayList<>();
-  private Epoch current;
+  private @Nullable Epoch current;
 
   /** Whether a batch of {@code epoch} starts a new epoch after the one in progress. */
   boolean endsCurrent(long epoch) {
@@ -40,7 +42,8 @@ final class EpochLedger {
 
   /** Closes the epoch in progress with the trainer's result and its validation time. */
   void endEpoch(TrainingResult result, long validationNanos) {
-    reports.add(current.report(result, validationNanos));
+    reports.add(
+        Objects.requireNonNull(current, "an epoch in progress").report(result, validationNanos));
     current = null;
   }
 
@@ -68,7 +71,7 @@ final class EpochLedger {
       this.number = number;
     }
 
-    EpochReport report(TrainingResult result, long validationNanos) {
+    EpochReport report(@Nullable TrainingResult result, long validationNanos) {
       Map<String, Float> evaluations = result == null ? Map.of() : result.getEvaluations();
       return new EpochReport(
           number,

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.util.context.Context;
 
@@ -64,10 +65,11 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
   private final List<DataWait> passes = new ArrayList<>();
   private final LongAdder totalWaitNanos = new LongAdder();
 
-  private NDManager manager;
-  private Tensors tensors;
-  private Subscription subscription;
-  private Pass current;
+  // Set by the first getData: every pass converts onto that manager.
+  private @Nullable NDManager manager;
+  private @Nullable Tensors tensors;
+  private @Nullable Subscription subscription;
+  private @Nullable Pass current;
   private boolean closed;
 
   private PipelineDataset(Builder b) {
@@ -160,13 +162,16 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
       subscription.close();
       subscription = null;
     }
-    if (subscription == null) {
-      subscription = new Subscription();
+    Subscription feed = subscription;
+    if (feed == null) {
+      feed = new Subscription(Objects.requireNonNull(tensors, "set by getData"));
+      subscription = feed;
     }
     // a pass left early is finished by skipping the rest of its epoch, unless it was resubscribed
     boolean unfinished = !repeat && previous != null && !previous.ended;
-    current = new Pass(unfinished ? previous.epoch : -1);
-    return current;
+    Pass pass = new Pass(feed, unfinished && previous != null ? previous.epoch : -1);
+    current = pass;
+    return pass;
   }
 
   /**
@@ -177,28 +182,29 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
   private final class Subscription {
     final CountDownLatch released = new CountDownLatch(1);
     final TrainerFeed feed = new TrainerFeed("dataset", batchesAhead, Context.empty());
-    TensorBatch next;
+    @Nullable TensorBatch next;
 
-    Subscription() {
+    Subscription(Tensors tensors) {
       tensors.convert(batches, released::countDown).subscribe(feed);
     }
 
     /** The next batch, waiting for it; null when the batches completed. */
-    TensorBatch peek() {
+    @Nullable TensorBatch peek() {
       if (next == null) {
         next = takeFromFeed();
       }
       return next;
     }
 
+    /** The batch {@link #peek} returned, handed on. */
     TensorBatch take() {
-      TensorBatch b = next;
+      TensorBatch b = Objects.requireNonNull(next, "a batch peeked at");
       next = null;
       feed.taken();
       return b;
     }
 
-    private TensorBatch takeFromFeed() {
+    private @Nullable TensorBatch takeFromFeed() {
       try {
         return feed.take();
       } catch (RuntimeException | Error e) {
@@ -231,6 +237,7 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
 
   /** The batches of one epoch, timed: waiting for a batch is the data wait. */
   private final class Pass implements Iterator<ai.djl.training.dataset.Batch> {
+    private final Subscription subscription;
     private final long skipEpoch;
     private long epoch = -1;
     private boolean ended;
@@ -239,9 +246,10 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
     private long waitNanos;
     private long batchCount;
     private long samples;
-    private TensorBatch handedOut;
+    private @Nullable TensorBatch handedOut;
 
-    Pass(long skipEpoch) {
+    Pass(Subscription subscription, long skipEpoch) {
+      this.subscription = subscription;
       this.skipEpoch = skipEpoch;
     }
 
@@ -258,7 +266,7 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
         startNanos = System.nanoTime();
       }
       long waitStart = System.nanoTime();
-      TensorBatch b = subscription.peek();
+      @Nullable TensorBatch b = subscription.peek();
       while (b != null && b.epoch() == skipEpoch) {
         // the rest of a pass left early: its epoch is over for the trainer
         subscription.take().close();
@@ -280,10 +288,11 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
       if (!hasNext()) {
         throw new NoSuchElementException("the epoch has no more batches");
       }
-      handedOut = subscription.take();
+      TensorBatch b = subscription.take();
+      handedOut = b;
       batchCount++;
-      samples += handedOut.getSize();
-      return handedOut;
+      samples += b.getSize();
+      return b;
     }
 
     void closeHandedOut() {
@@ -305,7 +314,9 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
       }
       if (repeat) {
         subscription.close();
-        subscription = null;
+        if (PipelineDataset.this.subscription == subscription) {
+          PipelineDataset.this.subscription = null;
+        }
       }
     }
   }

@@ -1,7 +1,7 @@
 package dev.memflux.train;
 
 import dev.memflux.core.BufferPool;
-import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageMeter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;

@@ -1,6 +1,6 @@
 package dev.memflux.train;
 
-import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,8 +3,11 @@ package dev.memflux.train;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
-import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageMeter;
+import java.io.Console;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.util.Map;
 import java.util.Objects;
 
@@ -119,13 +122,32 @@ public final class ProgressListener extends TrainingListenerAdapter {
     return v == null ? Double.NaN : v;
   }
 
+  /**
+   * Whether standard output is an interactive terminal, where a bar can be redrawn in place: {@code
+   * Console.isTerminal()} where it exists (Java 22 and later, whose {@code System.console()} is
+   * never null), else whether there is a console.
+   */
+  @SuppressWarnings("SystemConsoleNull") // the fallback is the Java 17 to 21 meaning of null
+  public static boolean onTerminal() {
+    Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true; // before Java 22: a console is a terminal
+    }
+  }
+
   /** Configures a {@link ProgressListener}. */
   public static final class Builder {
     private final long epochs;
     private final long batchesPerEpoch;
     private long firstEpoch;
-    private PrintWriter out = new PrintWriter(System.out, true);
-    private boolean redraw = System.console() != null;
+    private PrintWriter out =
+        new PrintWriter(new OutputStreamWriter(System.out, Charset.defaultCharset()), true);
+    private boolean redraw = onTerminal();
 
     private Builder(long epochs, long batchesPerEpoch) {
       if (epochs < 1) {

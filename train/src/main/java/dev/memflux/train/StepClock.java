@@ -1,7 +1,7 @@
 package dev.memflux.train;
 
 import ai.djl.metric.Metrics;
-import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageMeter;
 import java.util.concurrent.atomic.LongAdder;
 
 /**

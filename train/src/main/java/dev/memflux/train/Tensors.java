@@ -9,12 +9,13 @@ import ai.djl.ndarray.types.Shape;
 import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
 import dev.memflux.core.StageException;
-import dev.memflux.core.StageMeter;
 import dev.memflux.core.stage.StageLifecycle;
+import dev.memflux.core.stage.StageMeter;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -71,7 +72,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   private final int[] labels;
 
   /** Per field index, the type to cast it to; shorter than the field count, or null entries. */
-  private final DataType[] casts;
+  private final @Nullable DataType[] casts;
 
   private final BufferPool castPool = new BufferPool();
   private final int batchesAhead;
@@ -156,16 +157,16 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
    * {@code casts} with {@code fields} set to {@code type}, checked; shared by the builders that
    * take casts.
    */
-  static DataType[] withCasts(DataType[] casts, DataType type, int[] fields) {
-    FieldCast.checkTarget(type);
+  static @Nullable DataType[] withCasts(@Nullable DataType[] casts, DataType type, int[] fields) {
+    DataType target = FieldCast.checkTarget(type);
     int[] checked = checkFields(fields, "cast");
     int size = casts.length;
     for (int f : checked) {
       size = Math.max(size, f + 1);
     }
-    DataType[] out = Arrays.copyOf(casts, size);
+    @Nullable DataType[] out = Arrays.copyOf(casts, size);
     for (int f : checked) {
-      out[f] = type;
+      out[f] = target;
     }
     return out;
   }
@@ -190,8 +191,8 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
         throw new IllegalArgumentException(
             "field " + f + " requested but the batches have " + host.fieldCount() + " fields");
       }
-      DataType cast = f < casts.length ? casts[f] : null;
-      DataType own = DataTypes.orNull(host.fieldType(f));
+      @Nullable DataType cast = f < casts.length ? casts[f] : null;
+      @Nullable DataType own = DataTypes.orNull(host.fieldType(f));
       if (cast != null && cast != own) {
         list.add(FieldCast.cast(host, f, cast, manager, castPool, aliases(device), !duplicate));
         continue;
@@ -215,7 +216,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   private final class Conversion {
     private final StageLifecycle life;
     private final Runnable released;
-    private final Scheduler thread;
+    private final @Nullable Scheduler thread; // only on the device path
 
     Conversion(StageLifecycle life, Runnable released) {
       this.life = life;
@@ -265,6 +266,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
 
     /** The lifecycle closed what was held; a thread ends after its conversion in progress. */
     void close() {
+      Scheduler thread = this.thread;
       if (thread == null) {
         released.run();
         return;
@@ -287,12 +289,12 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   /** Configures a {@link Tensors} stage; immutable: each option returns a new builder. */
   public static final class Builder {
     private final NDManager parent;
-    private Device device;
+    private @Nullable Device device; // null: the manager's
     private int[] data = {0};
     private int[] labels = {1};
-    private DataType[] casts = new DataType[0];
+    private @Nullable DataType[] casts = new DataType[0];
     private int batchesAhead = DEFAULT_BATCHES_AHEAD;
-    private StageMeter meter;
+    private @Nullable StageMeter meter; // null: a new "convert" meter
     private boolean devicePath;
 
     private Builder(NDManager parent) {

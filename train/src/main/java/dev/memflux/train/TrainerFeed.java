@@ -3,6 +3,7 @@ package dev.memflux.train;
 import dev.memflux.core.stage.StageLifecycle;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.util.context.Context;
@@ -85,7 +86,7 @@ final class TrainerFeed extends BaseSubscriber<TensorBatch> {
    *
    * @throws Throwable the upstream error, once the batches before it have been taken
    */
-  TensorBatch take() throws Throwable {
+  @Nullable TensorBatch take() throws Throwable {
     Object next = queue.take();
     if (next instanceof TensorBatch batch) {
       return life.handedOn(batch);

@@ -3,7 +3,7 @@ package dev.memflux.train;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.memflux.core.Batch;
-import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageMeter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 /**
@@ -50,7 +51,7 @@ public final class TrainingOptions {
   }
 
   /** The type each field is cast to on conversion, by field index; null entries for none. */
-  DataType[] casts() {
+  @Nullable DataType[] casts() {
     return b.casts.clone();
   }
 
@@ -60,7 +61,7 @@ public final class TrainingOptions {
   }
 
   /** The validation batches for the epoch that just ended, or {@code null} for none. */
-  Flux<Batch> validation(long epoch) {
+  @Nullable Flux<Batch> validation(long epoch) {
     return b.validation == null ? null : b.validation.apply(epoch);
   }
 
@@ -101,10 +102,12 @@ public final class TrainingOptions {
   public static final class Builder {
     private int[] data = {0};
     private int[] labels = {1};
-    private DataType[] casts = new DataType[0];
-    private Device device;
-    private LongFunction<Flux<Batch>> validation;
-    private Path checkpointDir;
+    // By field index; null entries for fields not cast.
+    private @Nullable DataType[] casts = new DataType[0];
+    // Null when not set: the trainer's first device, no validation, no checkpoints.
+    private @Nullable Device device;
+    private @Nullable LongFunction<Flux<Batch>> validation;
+    private @Nullable Path checkpointDir;
     private String checkpointName = "model";
     private long checkpointEvery;
     private List<StageMeter> stageMeters = List.of();

@@ -7,14 +7,16 @@ import ai.djl.training.Trainer;
 import ai.djl.training.listener.EarlyStoppingListener.EarlyStoppedException;
 import dev.memflux.core.Batch;
 import dev.memflux.core.StageException;
-import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.MonoSink;
 
@@ -42,7 +44,7 @@ final class TrainingRun {
   private final List<StageMeter> stages;
   private final CountDownLatch released = new CountDownLatch(1);
   private final AtomicBoolean started = new AtomicBoolean();
-  private PipelineMonitor monitor;
+  private @Nullable PipelineMonitor monitor; // made when the batches are subscribed
   private long firstBatchNanos = -1;
 
   /** When {@link #begin} subscribed: the first batch's wait counts from here. */
@@ -68,10 +70,11 @@ final class TrainingRun {
   private static Tensors tensors(Trainer trainer, TrainingOptions options) {
     Tensors.Builder b =
         Tensors.builder(trainer.getManager()).data(options.data()).labels(options.labels());
-    DataType[] casts = options.casts();
+    @Nullable DataType[] casts = options.casts();
     for (int f = 0; f < casts.length; f++) {
-      if (casts[f] != null) {
-        b = b.cast(casts[f], f);
+      DataType cast = casts[f];
+      if (cast != null) {
+        b = b.cast(cast, f);
       }
     }
     return b.device(options.device().orElse(trainer.getDevices()[0]))
@@ -108,7 +111,7 @@ final class TrainingRun {
   }
 
   private void run() {
-    Throwable error = null;
+    @Nullable Throwable error = null;
     boolean stoppedEarly = false;
     try {
       trainAll();
@@ -208,7 +211,8 @@ final class TrainingRun {
    * The single way out, on the training thread: stops the feed and closes what it holds, waits for
    * the tensor stage to release its own, then signals the outcome (unless the subscriber left).
    */
-  private void finish(Throwable error, boolean stoppedEarly) {
+  private void finish(@Nullable Throwable error, boolean stoppedEarly) {
+    PipelineMonitor monitor = Objects.requireNonNull(this.monitor, "subscribed");
     feed.stop();
     monitor.stop();
     // the batches ended (or failed) mid-epoch: report the part that was trained

@@ -7,6 +7,7 @@ import dev.memflux.core.StageException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.util.context.ContextView;
 
@@ -23,7 +24,7 @@ final class Validation {
   private final TrainingOptions options;
   private final Tensors tensors;
   private final ContextView context;
-  private volatile TrainerFeed current;
+  private volatile @Nullable TrainerFeed current; // the validation in progress
   private volatile boolean interrupted;
 
   Validation(Trainer trainer, TrainingOptions options, Tensors tensors, ContextView context) {

@@ -9,6 +9,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import dev.memflux.core.Loader;
 import dev.memflux.core.Shuffle;
+import dev.memflux.core.testing.Eventually;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;

@@ -6,7 +6,7 @@ import ai.djl.Model;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.Trainer;
 import dev.memflux.core.Loader;
-import dev.memflux.core.LogCapture;
+import dev.memflux.core.testing.LogCapture;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,7 +62,7 @@ class PipelineDatasetTest {
       throws IOException, TranslateException {
     Loader loader = loader(3);
     Loader validation = Loader.builder(data.x, data.y).batchSize(128).build();
-    Map<Long, TreeSet<Long>> idsPerEpoch = new HashMap<>();
+    Map<Long, SortedSet<Long>> idsPerEpoch = new HashMap<>();
     try (PipelineDataset train = PipelineDataset.builder(loader.batches()).build();
         PipelineDataset test = PipelineDataset.builder(validation.batches()).repeat().build();
         Trainer trainer = Models.trainer(model, new DataWaitListener(train), ids(idsPerEpoch))) {
@@ -206,12 +207,12 @@ class PipelineDatasetTest {
   }
 
   /** Records the sample ids trained, per epoch. */
-  private static TrainingListenerAdapter ids(Map<Long, TreeSet<Long>> idsPerEpoch) {
+  private static TrainingListenerAdapter ids(Map<Long, SortedSet<Long>> idsPerEpoch) {
     return new TrainingListenerAdapter() {
       @Override
       public void onTrainingBatch(Trainer trainer, BatchData batchData) {
         TensorBatch batch = (TensorBatch) batchData.getBatch();
-        TreeSet<Long> ids = idsPerEpoch.computeIfAbsent(batch.epoch(), e -> new TreeSet<>());
+        SortedSet<Long> ids = idsPerEpoch.computeIfAbsent(batch.epoch(), e -> new TreeSet<>());
         for (Object id : batch.getIndices()) {
           ids.add((Long) id);
         }

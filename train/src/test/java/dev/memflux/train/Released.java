@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import dev.memflux.core.BufferPool;
-import dev.memflux.core.Leaks;
+import dev.memflux.core.testing.Eventually;
+import dev.memflux.core.testing.Leaks;
 import java.time.Duration;
 
 /** The release check shared by the train tests: the stages release on their own threads. */
@@ -20,6 +21,11 @@ final class Released {
    */
   static void assertReleased(String what, NDManager manager, int arrays, BufferPool... pools) {
     Leaks.assertReleased(what, pools);
+    assertArrays(what, manager, arrays);
+  }
+
+  /** Polls until {@code manager} holds {@code arrays} NDArrays again. */
+  static void assertArrays(String what, NDManager manager, int arrays) {
     Eventually.within(
         WAIT,
         () -> assertThat(manager.getManagedArrays()).as("%s: live NDArrays", what).hasSize(arrays));

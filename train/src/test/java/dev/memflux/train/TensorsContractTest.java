@@ -1,14 +1,11 @@
 package dev.memflux.train;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import ai.djl.ndarray.NDManager;
 import dev.memflux.core.Batch;
-import dev.memflux.core.BatchStageContract;
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.testing.BatchStageContract;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,9 +49,7 @@ class TensorsContractTest extends BatchStageContract {
 
       @Override
       public void assertReleased(String what) {
-        Eventually.within(
-            Duration.ofSeconds(30),
-            () -> assertThat(parent.getManagedArrays()).as("%s: live NDArrays", what).isEmpty());
+        Released.assertArrays(what, parent, 0);
       }
 
       // A DJL batch lost by Reactor stays referenced by the parent manager: nothing reclaims it.

@@ -1,15 +1,12 @@
 package dev.memflux.train;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import ai.djl.Model;
 import ai.djl.training.Trainer;
 import dev.memflux.core.Batch;
-import dev.memflux.core.BatchStageContract;
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.testing.BatchStageContract;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,12 +60,7 @@ class TrainingContractTest extends BatchStageContract {
 
       @Override
       public void assertReleased(String what) {
-        Eventually.within(
-            Duration.ofSeconds(30),
-            () ->
-                assertThat(trainer.getManager().getManagedArrays())
-                    .as("%s: live NDArrays", what)
-                    .hasSize(trainerArrays));
+        Released.assertArrays(what, trainer.getManager(), trainerArrays);
       }
 
       @Override

@@ -11,18 +11,17 @@ import dev.memflux.augment.AugmentException;
 import dev.memflux.augment.ImageLayout;
 import dev.memflux.core.Batch;
 import dev.memflux.core.DType;
-import dev.memflux.core.Leaks;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
 import dev.memflux.core.StageException;
+import dev.memflux.core.testing.Leaks;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -137,8 +136,7 @@ class TrainingFaultTest {
                                   }
                                 }))
                 .build();
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        AtomicReference<TrainingReport> report = new AtomicReference<>();
+        Throwable error = null;
         if (fault == Fault.STEP) {
           // the step fails through a listener, as a NaN check or a failing optimizer would
           AtomicLong steps = new AtomicLong();
@@ -156,9 +154,9 @@ class TrainingFaultTest {
             try {
               Training.fit(failingTrainer, batches, options).block(WAIT);
             } catch (RuntimeException e) {
-              error.set(e);
+              error = e;
             }
-            assertThat(error.get())
+            assertThat(error)
                 .as(what)
                 .isInstanceOf(StageException.class)
                 .hasMessageContaining("train stage failed")
@@ -175,14 +173,14 @@ class TrainingFaultTest {
           continue;
         } else {
           try {
-            report.set(Training.fit(t, batches, options).block(WAIT));
+            Training.fit(t, batches, options).block(WAIT);
           } catch (RuntimeException e) {
-            error.set(e);
+            error = e;
           }
         }
         switch (fault) {
           case AUGMENT -> {
-            assertThat(error.get())
+            assertThat(error)
                 .as(what)
                 .isInstanceOf(AugmentException.class)
                 .hasMessageContaining("augment stage failed on op map(")
@@ -190,7 +188,7 @@ class TrainingFaultTest {
                 .hasRootCauseMessage("injected augment fault");
           }
           case VALIDATION ->
-              assertThat(error.get())
+              assertThat(error)
                   .as(what)
                   .isInstanceOf(StageException.class)
                   .hasMessageContaining("validation stage failed on the batches after epoch")
@@ -215,13 +213,13 @@ class TrainingFaultTest {
         Trainer trainer = Models.trainer(model)) {
       int arrays = trainer.getManager().getManagedArrays().size();
       Loader loader = Loader.builder(data.x, shorts).batchSize(16).prefetch(3).build();
-      AtomicReference<Throwable> error = new AtomicReference<>();
+      Throwable error = null;
       try {
         Training.fit(trainer, loader.batches(), TrainingOptions.builder().build()).block(WAIT);
       } catch (RuntimeException e) {
-        error.set(e);
+        error = e;
       }
-      assertThat(error.get())
+      assertThat(error)
           .isInstanceOf(StageException.class)
           .hasMessageContaining("convert stage failed")
           .hasCauseInstanceOf(IllegalArgumentException.class)

@@ -2,6 +2,7 @@ package dev.memflux.core.stage;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -22,7 +23,7 @@ import reactor.util.context.Context;
 final class DemandGate {
 
   private final AtomicInteger wip = new AtomicInteger();
-  private Subscription upstream;
+  private @Nullable Subscription upstream;
   // Both guarded by this: requested downstream (plus dropped) and not yet passed upstream; asked
   // for by the stage's operators and not yet passed upstream.
   private long allowed;
@@ -70,7 +71,7 @@ final class DemandGate {
     }
     int missed = 1;
     do {
-      Subscription s;
+      @Nullable Subscription s;
       long n;
       synchronized (this) {
         s = upstream;
@@ -80,7 +81,7 @@ final class DemandGate {
           wanted = wanted == Long.MAX_VALUE ? wanted : wanted - n;
         }
       }
-      if (n > 0) {
+      if (s != null && n > 0) {
         s.request(n);
       }
       missed = wip.addAndGet(-missed);
@@ -93,7 +94,7 @@ final class DemandGate {
   private static final class Gated<T> implements CoreSubscriber<T>, Subscription {
     private final CoreSubscriber<? super T> actual;
     private final DemandGate gate;
-    private Subscription s;
+    private @Nullable Subscription s; // set once, by onSubscribe, before anything can cancel
 
     Gated(CoreSubscriber<? super T> actual, DemandGate gate) {
       this.actual = actual;
@@ -139,7 +140,10 @@ final class DemandGate {
 
     @Override
     public void cancel() {
-      s.cancel();
+      Subscription upstream = s;
+      if (upstream != null) {
+        upstream.cancel();
+      }
     }
   }
 }

@@ -1,14 +1,17 @@
 package dev.memflux.core.stage;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.memflux.core.Batch;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 /**
@@ -50,7 +53,7 @@ public final class StageLifecycle {
 
   private final String stage;
   private final DemandGate gate = new DemandGate();
-  private final Map<AutoCloseable, Boolean> held = new IdentityHashMap<>();
+  private final Set<AutoCloseable> held = Collections.newSetFromMap(new IdentityHashMap<>());
   private boolean ended;
 
   /**
@@ -70,7 +73,7 @@ public final class StageLifecycle {
    * demand of the stage's subscriber, and every {@link AutoCloseable} that Reactor discards in
    * these operators (or upstream of them) is closed.
    *
-   * @param stage the stage name, used in warnings and by {@link Batch#handedOnBy}
+   * @param stage the stage name, used in warnings and by {@link Batches#handedOnBy}
    * @param upstream the elements the stage receives
    * @param open makes the per-subscription state
    * @param operators the stage's work, from registered inputs to outputs; an input it transforms is
@@ -125,10 +128,11 @@ public final class StageLifecycle {
    *
    * @return {@code item}
    */
+  @CanIgnoreReturnValue
   public <T extends AutoCloseable> T arrived(T item) {
     synchronized (this) {
       if (!ended) {
-        held.put(item, Boolean.TRUE);
+        held.add(item);
         return item;
       }
     }
@@ -142,12 +146,13 @@ public final class StageLifecycle {
    *
    * @return {@code item}
    */
+  @CanIgnoreReturnValue
   public <T extends AutoCloseable> T handedOn(T item) {
     synchronized (this) {
       held.remove(item);
     }
     if (item instanceof Batch b) {
-      b.handedOnBy(stage);
+      Batches.handedOnBy(b, stage);
     }
     return item;
   }
@@ -176,14 +181,15 @@ public final class StageLifecycle {
    *
    * @return the first failure while closing, or {@code null}
    */
-  public Throwable end() {
+  @CanIgnoreReturnValue
+  public @Nullable Throwable end() {
     List<AutoCloseable> left;
     synchronized (this) {
       ended = true;
-      left = new ArrayList<>(held.keySet());
+      left = new ArrayList<>(held);
       held.clear();
     }
-    Throwable first = null;
+    @Nullable Throwable first = null;
     for (AutoCloseable item : left) {
       Throwable t = closeQuietly(item);
       if (first == null) {
@@ -194,7 +200,8 @@ public final class StageLifecycle {
   }
 
   /** Closes {@code item} without throwing, so cleanup goes on; returns what it threw, or null. */
-  static Throwable closeQuietly(AutoCloseable item) {
+  @CanIgnoreReturnValue
+  static @Nullable Throwable closeQuietly(AutoCloseable item) {
     try {
       item.close();
       return null;

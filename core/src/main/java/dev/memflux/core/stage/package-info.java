@@ -4,6 +4,14 @@
  * work with {@link dev.memflux.core.Loader}, {@code Augment} and {@code Training} and never see
  * this package.
  *
- * <p>Start with {@link dev.memflux.core.stage.StageLifecycle#run}.
+ * <p>Start with {@link dev.memflux.core.stage.StageLifecycle#run}. {@link
+ * dev.memflux.core.stage.Batches} moves a batch into a new one (a field replaced, rows dropped),
+ * {@link dev.memflux.core.stage.StageMeter} counts a stage's work for reports, and {@link
+ * dev.memflux.core.stage.Seeds} derives the seeds of a stage's random decisions.
  */
+@NullMarked
+@CheckReturnValue
 package dev.memflux.core.stage;
+
+import com.google.errorprone.annotations.CheckReturnValue;
+import org.jspecify.annotations.NullMarked;

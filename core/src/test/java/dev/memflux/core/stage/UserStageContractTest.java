@@ -1,9 +1,10 @@
 package dev.memflux.core.stage;
 
 import dev.memflux.core.Batch;
-import dev.memflux.core.BatchStageContract;
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.testing.BatchStageContract;
+import dev.memflux.core.testing.TestArrays;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -41,15 +42,9 @@ class UserStageContractTest extends BatchStageContract {
 
   @Override
   protected NpyArray[] openFields(Path dir) throws IOException {
-    Path p = dir.resolve("x.npy");
-    try (NpyArray a = NpyArray.create(p, DType.INT32, new long[] {300, 4})) {
-      for (long i = 0; i < 300; i++) {
-        for (int j = 0; j < 4; j++) {
-          a.setLong(i * 10 + j, i, j);
-        }
-      }
-    }
-    return new NpyArray[] {NpyArray.open(p)};
+    return new NpyArray[] {
+      TestArrays.of(DType.INT32, 300, 4).values((i, j) -> i * 10 + j).write(dir.resolve("x.npy"))
+    };
   }
 
   @Override

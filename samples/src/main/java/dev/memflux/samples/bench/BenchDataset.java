@@ -17,6 +17,8 @@ enum BenchDataset {
   private final String labelsFile;
   private final long rows;
   private final DType dtype;
+
+  @SuppressWarnings("ImmutableEnumChecker") // never written after construction
   private final long[] rowShape;
 
   BenchDataset(

@@ -3,7 +3,7 @@ package dev.memflux.samples.bench;
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
-import dev.memflux.core.Seeds;
+import dev.memflux.core.stage.Seeds;
 import dev.memflux.samples.data.DataSource;
 import dev.memflux.samples.data.IdxConverter;
 import dev.memflux.samples.data.SyntheticImages;

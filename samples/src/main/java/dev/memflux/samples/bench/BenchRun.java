@@ -1,5 +1,6 @@
 package dev.memflux.samples.bench;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,6 +80,7 @@ final class BenchRun {
    *
    * @return every result, memflux's first
    */
+  @CanIgnoreReturnValue // also written to json and printed
   List<Result> run(Path json) throws Exception {
     long start = System.nanoTime();
     files.prepare(log);

@@ -73,38 +73,39 @@ final class LayoutBench {
   /** Each layout's row, measured in turn, repetition by repetition. */
   private List<Result> alternate(BenchDataset d, Map<String, NpyArray> layouts) {
     int perRep = settings.loaderEpochsPerRep(d.rows() * d.rowBytes());
-    Map<String, List<Timing.Rep>> reps = new LinkedHashMap<>();
-    layouts.keySet().forEach(name -> reps.put(name, new ArrayList<>()));
-    List<Map.Entry<String, NpyArray>> order = new ArrayList<>(layouts.entrySet());
+    List<String> names = new ArrayList<>(layouts.keySet());
+    List<NpyArray> arrays = new ArrayList<>(layouts.values());
+    List<List<Timing.Rep>> timed = new ArrayList<>();
+    names.forEach(name -> timed.add(new ArrayList<>()));
     for (int rep = 0; rep < settings.reps(); rep++) {
       // each repetition starts with another layout: none always runs first or after the same one
-      for (int k = 0; k < order.size(); k++) {
-        Map.Entry<String, NpyArray> layout = order.get((rep + k) % order.size());
+      for (int k = 0; k < names.size(); k++) {
+        int which = (rep + k) % names.size();
         Loader loader =
-            Loader.builder(layout.getValue())
+            Loader.builder(arrays.get(which))
                 .batchSize(settings.batchSize())
                 .shuffle(Shuffle.random(42 + rep))
                 .gatherThreads(2)
                 .epochs(settings.warmups() + (long) perRep)
                 .build();
-        reps.get(layout.getKey())
+        timed
+            .get(which)
             .addAll(EpochTimer.epochs(loader.batches(), d.rowBytes(), settings.warmups(), perRep));
       }
     }
     List<Result> results = new ArrayList<>();
     double plain = Double.NaN;
     StringBuilder ratios = new StringBuilder();
-    for (Map.Entry<String, List<Timing.Rep>> layout : reps.entrySet()) {
-      Timing.Summary s = Timing.summarize(layout.getValue());
+    for (int k = 0; k < names.size(); k++) {
+      String name = names.get(k);
+      Timing.Summary s = Timing.summarize(timed.get(k));
       results.add(
-          Result.measured(
-              "layout", "memflux", layout.getKey(), d.id(), true, 2, s, settings.batchSize()));
-      if (layout.getKey().equals("plain")) {
+          Result.measured("layout", "memflux", name, d.id(), true, 2, s, settings.batchSize()));
+      if (name.equals("plain")) {
         plain = s.samplesPerSec();
       } else {
         ratios.append(
-            String.format(
-                Locale.ROOT, ", %s %.3fx plain", layout.getKey(), s.samplesPerSec() / plain));
+            String.format(Locale.ROOT, ", %s %.3fx plain", name, s.samplesPerSec() / plain));
       }
     }
     log.printf(

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -113,7 +114,7 @@ final class LimitBench {
   }
 
   private static Result row(
-      String impl, String variant, String dataset, int threads, Timing.Summary s) {
+      String impl, String variant, @Nullable String dataset, int threads, Timing.Summary s) {
     return Result.measured("limit", impl, variant, dataset, false, threads, s, 0);
   }
 }

@@ -1,5 +1,6 @@
 package dev.memflux.samples.bench;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -82,6 +83,7 @@ public final class OutOfCoreBench {
    * @throws IllegalArgumentException when not run as root
    * @throws IOException when a child or the script fails, naming it and its output
    */
+  @CanIgnoreReturnValue // also written to json and printed
   public List<Result> run(Path json) throws IOException, InterruptedException {
     if (!Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
       throw new IllegalArgumentException(
@@ -165,11 +167,9 @@ public final class OutOfCoreBench {
         new Thread(
             () -> {
               try {
-                for (String line :
-                    new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-                        .split("\n")) {
-                  output.append(line).append('\n');
-                }
+                new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .forEach(line -> output.append(line).append('\n'));
               } catch (IOException e) {
                 output.append(e);
               }
@@ -183,7 +183,7 @@ public final class OutOfCoreBench {
     }
     pump.join(10_000);
     String text = output.toString();
-    for (String line : text.split("\n")) {
+    for (String line : text.split("\n", -1)) {
       if (line.startsWith("bench: ")) {
         log.println(line);
       }

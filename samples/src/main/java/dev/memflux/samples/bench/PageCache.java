@@ -1,5 +1,6 @@
 package dev.memflux.samples.bench;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -28,6 +29,7 @@ final class PageCache {
    * Reads {@code file} from start to end with {@code read()}, each chunk into {@code buffer} anew;
    * returns the bytes read. The caller allocates the buffer, so that a timed read excludes that.
    */
+  @CanIgnoreReturnValue
   static long readThrough(Path file, ByteBuffer buffer) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       long at = 0;

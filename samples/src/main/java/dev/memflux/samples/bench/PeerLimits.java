@@ -51,7 +51,7 @@ final class PeerLimits {
     if (cells.length < 6 || !cells[0].equals("gather")) {
       return Optional.empty();
     }
-    String[] what = cells[1].trim().split(" +");
+    String[] what = cells[1].trim().split(" +", -1);
     if (what.length != 4 || !what[3].endsWith("T") || !DATASETS.containsKey(what[0])) {
       return Optional.empty();
     }

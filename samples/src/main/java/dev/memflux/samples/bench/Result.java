@@ -1,6 +1,7 @@
 package dev.memflux.samples.bench;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One row of the bench: one measured configuration, or one row of the peer's results.
@@ -25,7 +26,7 @@ record Result(
     String stage,
     String impl,
     String variant,
-    String dataset,
+    @Nullable String dataset,
     boolean shuffle,
     int threads,
     double samplesPerSec,
@@ -47,7 +48,7 @@ record Result(
       String stage,
       String impl,
       String variant,
-      String dataset,
+      @Nullable String dataset,
       boolean shuffle,
       int threads,
       Timing.Summary s,

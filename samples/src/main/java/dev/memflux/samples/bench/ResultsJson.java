@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The results file shared with the peer: {@code {"results": [ {...}, ... ]}}, one object per
@@ -90,7 +91,7 @@ final class ResultsJson {
   }
 
   /** {@code v} to six significant digits, or null (JSON has no NaN). */
-  private static BigDecimal number(double v) {
+  private static @Nullable BigDecimal number(double v) {
     if (!Double.isFinite(v)) {
       return null;
     }
@@ -112,7 +113,8 @@ final class ResultsJson {
       root = JsonParser.parseReader(in);
     } catch (JsonParseException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new IOException(file + ": not valid JSON: " + firstLine(cause.getMessage()), e);
+      throw new IOException(
+          file + ": not valid JSON: " + firstLine(String.valueOf(cause.getMessage())), e);
     }
     if (!root.isJsonObject()
         || !root.getAsJsonObject().has("results")

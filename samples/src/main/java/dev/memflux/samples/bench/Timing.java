@@ -44,7 +44,7 @@ final class Timing {
   /** Runs {@code warmups} untimed, then {@code reps} timed repetitions of {@code body}. */
   static Summary measure(int warmups, int reps, Body body) throws Exception {
     for (int i = 0; i < warmups; i++) {
-      body.run();
+      var unused = body.run(); // a warm-up: not timed
     }
     Rep[] done = new Rep[reps];
     for (int i = 0; i < reps; i++) {

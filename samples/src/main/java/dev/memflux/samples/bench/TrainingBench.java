@@ -22,6 +22,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -70,7 +71,8 @@ final class TrainingBench {
     CpuTraining.tune();
     Scheduler thread = Schedulers.newBoundedElastic(1, 1, "memflux-bench-train");
     try {
-      return Mono.fromCallable(this::measureAll).subscribeOn(thread).block();
+      return Objects.requireNonNull(
+          Mono.fromCallable(this::measureAll).subscribeOn(thread).block(), "results");
     } finally {
       thread.dispose();
     }
@@ -120,7 +122,8 @@ final class TrainingBench {
                   trainer,
                   loader.batches(),
                   TrainingOptions.builder().stageMeters(loader.gatherMeter()).build())
-              .block();
+              .blockOptional()
+              .orElseThrow();
       List<Timing.Rep> timed = new ArrayList<>();
       for (EpochReport e : report.epochs()) {
         check("memflux", e.batches(), e.samples(), batches);
@@ -147,7 +150,8 @@ final class TrainingBench {
               .take(batches)
               .transform(Tensors.builder(held).build())
               .collectList()
-              .block();
+              .blockOptional()
+              .orElseThrow();
       try {
         return row(
             "preloaded",

@@ -36,7 +36,7 @@ final class ArraySum {
       block.clear();
       a.gather(ids, 0, n, block);
       block.flip();
-      sum += sumNative(block, a.dtype());
+      sum += sumNative(block, a.dtype().toNativeOrder()); // gathers write native order
     }
     return sum;
   }
@@ -45,47 +45,9 @@ final class ArraySum {
     double sum = 0;
     int size = t.itemSize();
     for (int at = 0; at < b.limit(); at += size) {
-      sum +=
-          switch (t.kind()) {
-            case BOOL -> b.get(at) != 0 ? 1 : 0;
-            case INT ->
-                switch (size) {
-                  case 1 -> b.get(at);
-                  case 2 -> b.getShort(at);
-                  case 4 -> b.getInt(at);
-                  default -> b.getLong(at);
-                };
-            case UINT ->
-                switch (size) {
-                  case 1 -> b.get(at) & 0xff;
-                  case 2 -> b.getShort(at) & 0xffff;
-                  case 4 -> b.getInt(at) & 0xffffffffL;
-                  default -> unsignedToDouble(b.getLong(at));
-                };
-            case FLOAT ->
-                switch (size) {
-                  case 2 -> halfToDouble(b.getShort(at));
-                  case 4 -> b.getFloat(at);
-                  default -> b.getDouble(at);
-                };
-          };
+      sum += t.getDouble(b, at);
     }
     return sum;
-  }
-
-  private static double unsignedToDouble(long v) {
-    return v >= 0 ? v : ((double) ((v >>> 1) | (v & 1))) * 2.0;
-  }
-
-  /** float16 has no Java 17 type; NpyArray decodes it, so for whole blocks decode it here. */
-  private static double halfToDouble(short h) {
-    int exponent = (h >>> 10) & 0x1f;
-    int mantissa = h & 0x3ff;
-    double magnitude =
-        exponent == 0x1f
-            ? (mantissa == 0 ? Double.POSITIVE_INFINITY : Double.NaN)
-            : exponent == 0 ? mantissa * 0x1p-24 : Math.scalb(1024 + mantissa, exponent - 25);
-    return (h & 0x8000) != 0 ? -magnitude : magnitude;
   }
 
   private static double sumByElement(NpyArray a) {

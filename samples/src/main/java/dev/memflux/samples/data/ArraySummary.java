@@ -11,6 +11,7 @@ import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
 import java.math.BigInteger;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What an array holds, as {@code memflux inspect} shows it: shape, dtype, order, format version,
@@ -43,10 +44,10 @@ public record ArraySummary(
     String version,
     long count,
     double sum,
-    Number first,
-    Number last) {
+    @Nullable Number first,
+    @Nullable Number last) {
 
-  // Compact, "<f4" kept as is (not \u003c), and null fields written: "first":null is data.
+  // Compact, "<f4" kept as is (not escaped as HTML), and null fields written: "first":null is data.
   private static final Gson GSON =
       new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
@@ -141,7 +142,7 @@ public record ArraySummary(
     return s.toString();
   }
 
-  private JsonElement jsonValue(Number v) {
+  private JsonElement jsonValue(@Nullable Number v) {
     if (v == null) {
       return JsonNull.INSTANCE;
     }
@@ -152,7 +153,7 @@ public record ArraySummary(
     };
   }
 
-  private String textValue(Number v) {
+  private String textValue(@Nullable Number v) {
     if (v == null) {
       return "-";
     }

@@ -1,9 +1,10 @@
 package dev.memflux.samples.data;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.memflux.core.AtomicFile;
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
-import dev.memflux.core.Seeds;
+import dev.memflux.core.stage.Seeds;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -278,7 +279,8 @@ public final class DataSource {
    * directory. When another process wins the race, its entry is used and ours discarded.
    */
   private static void buildOnce(Path entry, Builder builder) throws IOException {
-    removeAbandonedBuilds(entry.getParent());
+    Path cache = Objects.requireNonNull(entry.toAbsolutePath().getParent(), "a cache directory");
+    removeAbandonedBuilds(cache);
     if (Files.isDirectory(entry)) {
       return;
     }
@@ -289,7 +291,7 @@ public final class DataSource {
       builder.build(tmp);
       try {
         Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
-        AtomicFile.syncDirectory(entry.getParent());
+        AtomicFile.syncDirectory(cache);
       } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
         // Another process built the same entry meanwhile: the same content, so use theirs.
       } catch (AtomicMoveNotSupportedException e) {
@@ -330,6 +332,7 @@ public final class DataSource {
    * Checks that each split's images and labels have the same number of rows and that the labels are
    * 1-d integers; returns the train and test row counts.
    */
+  @CanIgnoreReturnValue
   private static long[] checkSplits(Dataset files) throws IOException {
     return new long[] {
       checkPair(files.trainX(), files.trainY()), checkPair(files.testX(), files.testY())

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A file in the IDX format of MNIST and Fashion-MNIST, read as a stream: a 4-byte magic ({@code
@@ -72,7 +73,7 @@ final class IdxFile implements AutoCloseable {
       return dtype;
     }
 
-    static Type ofCode(int code) {
+    static @Nullable Type ofCode(int code) {
       for (Type t : values()) {
         if (t.code == code) {
           return t;
@@ -147,8 +148,8 @@ final class IdxFile implements AutoCloseable {
           "IDX magic 0x0000 followed by a type code and a dimension count",
           String.format("0x%02X%02X%02X%02X", magic[0], magic[1], magic[2], magic[3]));
     }
-    type = Type.ofCode(magic[2] & 0xff);
-    if (type == null) {
+    Type code = Type.ofCode(magic[2] & 0xff);
+    if (code == null) {
       throw new FormatException(
           path,
           2,
@@ -156,6 +157,7 @@ final class IdxFile implements AutoCloseable {
           "an IDX type code 0x08 (u1), 0x09 (i1), 0x0B (i2), 0x0C (i4), 0x0D (f4) or 0x0E (f8)",
           String.format("0x%02X", magic[2] & 0xff));
     }
+    type = code;
     int ndim = magic[3] & 0xff;
     if (ndim == 0) {
       throw new FormatException(path, 3, gzip, "at least one dimension", "0");

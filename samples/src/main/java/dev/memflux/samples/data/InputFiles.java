@@ -1,5 +1,6 @@
 package dev.memflux.samples.data;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileSystemException;
@@ -29,6 +30,7 @@ public final class InputFiles {
    * @throws FileSystemException naming the file when it is a directory ("is a directory") or
    *     anything else that is not a regular file, such as a FIFO or a device ("not a regular file")
    */
+  @CanIgnoreReturnValue
   public static Path requireRegular(Path file) throws IOException {
     BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
     if (attributes.isRegularFile()) {

@@ -18,6 +18,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Rewrites an .npz archive with every member stored, so that {@code NpyArray.openNpz} can map each
@@ -155,7 +156,7 @@ public final class NpzConverter {
    * An extra field that moves the member's data from {@code dataStart} so that its array data,
    * {@code headerBytes} further, starts on an {@link #ALIGN}-byte boundary; none when it does.
    */
-  static byte[] padding(long dataStart, long headerBytes) {
+  static byte @Nullable [] padding(long dataStart, long headerBytes) {
     int pad = (int) Math.floorMod(-(dataStart + headerBytes), (long) ALIGN);
     if (pad == 0) {
       return null;

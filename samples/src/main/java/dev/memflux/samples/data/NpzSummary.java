@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The members of an .npz, as {@code memflux inspect} lists them: per member its name, how it is
@@ -33,7 +34,7 @@ public record NpzSummary(Path file, List<Member> members) {
    * @param shape its shape when stored, else null (a compressed member is not read)
    * @param descr its dtype when stored, else null
    */
-  public record Member(NpzMember member, long[] shape, String descr) {
+  public record Member(NpzMember member, long @Nullable [] shape, @Nullable String descr) {
 
     /** Copies the shape in. */
     public Member {
@@ -42,7 +43,7 @@ public record NpzSummary(Path file, List<Member> members) {
 
     /** The shape, or null; a copy. */
     @Override
-    public long[] shape() {
+    public long @Nullable [] shape() {
       return shape == null ? null : shape.clone();
     }
   }

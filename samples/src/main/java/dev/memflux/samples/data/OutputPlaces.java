@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks, before a command starts its work, that the places it will write its outputs to can take
@@ -61,8 +62,8 @@ public final class OutputPlaces {
    * The nearest of {@code dir} and its ancestors that exists, which must be a directory; {@code
    * place} is the output's place, for the message.
    */
-  private static Path nearestExisting(String option, Path place, Path dir) {
-    Path at = dir.toAbsolutePath();
+  private static Path nearestExisting(String option, Path place, @Nullable Path dir) {
+    @Nullable Path at = dir == null ? null : dir.toAbsolutePath();
     while (at != null && !Files.exists(at)) {
       at = at.getParent();
     }

@@ -2,7 +2,7 @@ package dev.memflux.samples.data;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyWriter;
-import dev.memflux.core.Seeds;
+import dev.memflux.core.stage.Seeds;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

@@ -3,4 +3,9 @@
  * their conversion to .npy, the built-in synthetic images, the {@code --data auto|DIR} resolution
  * with its cache, and file-tree helpers for the commands' temporary files.
  */
+@NullMarked
+@CheckReturnValue
 package dev.memflux.samples.data;
+
+import com.google.errorprone.annotations.CheckReturnValue;
+import org.jspecify.annotations.NullMarked;

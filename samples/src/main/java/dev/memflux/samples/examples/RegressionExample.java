@@ -75,7 +75,8 @@ public final class RegressionExample {
                 .validation(validation::batches)
                 .stageMeters(train.gatherMeter())
                 .build();
-        TrainingReport report = Training.fit(trainer, train.batches(), options).block();
+        TrainingReport report =
+            Training.fit(trainer, train.batches(), options).blockOptional().orElseThrow();
         out.println(report.summary());
         return report;
       }

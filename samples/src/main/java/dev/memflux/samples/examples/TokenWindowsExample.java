@@ -92,7 +92,8 @@ public final class TokenWindowsExample {
                 .validation(validation::batches)
                 .stageMeters(train.gatherMeter())
                 .build();
-        TrainingReport report = Training.fit(trainer, train.batches(), options).block();
+        TrainingReport report =
+            Training.fit(trainer, train.batches(), options).blockOptional().orElseThrow();
         out.println(report.summary());
         return report;
       }

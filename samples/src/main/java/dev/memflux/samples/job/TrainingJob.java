@@ -125,7 +125,7 @@ public final class TrainingJob {
         ProgressListener progress =
             ProgressListener.builder(settings.epochs(), loader.batchesPerEpoch())
                 .firstEpoch(firstEpoch)
-                .output(out, System.console() != null)
+                .output(out, ProgressListener.onTerminal())
                 .build();
         TimelineRecorder timeline =
             new TimelineRecorder(
@@ -199,7 +199,9 @@ public final class TrainingJob {
   private static TrainingReport fit(
       Trainer trainer, Loader loader, Augment augment, TrainingOptions options) throws IOException {
     try {
-      return Training.fit(trainer, loader.batches().transform(augment), options).block();
+      return Training.fit(trainer, loader.batches().transform(augment), options)
+          .blockOptional()
+          .orElseThrow();
     } catch (RuntimeException e) {
       // block() wraps checked exceptions; give callers back the IOException a file caused.
       if (Exceptions.unwrap(e) instanceof IOException io) {

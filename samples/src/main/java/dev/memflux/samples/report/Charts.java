@@ -128,7 +128,7 @@ final class Charts {
     for (EpochReport e : report.epochs()) {
       double v = value.applyAsDouble(e);
       if (Double.isFinite(v)) {
-        series.add(e.epoch() + 1, v);
+        series.add((double) (e.epoch() + 1), v);
       }
     }
     return series;

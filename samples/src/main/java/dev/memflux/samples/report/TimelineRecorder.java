@@ -2,10 +2,11 @@ package dev.memflux.samples.report;
 
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
-import dev.memflux.core.StageMeter;
+import dev.memflux.core.stage.StageMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
@@ -36,8 +37,8 @@ public final class TimelineRecorder extends TrainingListenerAdapter implements A
   private final List<Timeline.Sample> samples = new ArrayList<>();
   private final List<Timeline.EpochMark> epochs = new ArrayList<>();
   private long startNanos;
-  private Scheduler thread;
-  private Disposable ticks;
+  private @Nullable Scheduler thread; // while started
+  private @Nullable Disposable ticks;
   // Listener state, touched by the training thread only.
   private double trainingEnd;
   private boolean validated;
@@ -121,7 +122,9 @@ public final class TimelineRecorder extends TrainingListenerAdapter implements A
   @Override
   public synchronized void close() {
     if (thread != null && !thread.isDisposed()) {
-      ticks.dispose();
+      if (ticks != null) {
+        ticks.dispose();
+      }
       thread.dispose();
       sample();
     }

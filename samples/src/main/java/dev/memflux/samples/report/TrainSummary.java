@@ -42,7 +42,7 @@ public record TrainSummary(
 
   private static final String DATASET_PREFIX = "dataset: ";
 
-  // Compact, with the dataset's text as it is (no \u003c for "<") and null for a missing figure.
+  // Compact, with the dataset's text as it is ("<" not escaped) and null for a missing figure.
   static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
   /** The summary of {@code outcome}. */

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
-import dev.memflux.samples.ChildJvm;
+import dev.memflux.core.testing.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

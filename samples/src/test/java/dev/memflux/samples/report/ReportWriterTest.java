@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.memflux.core.IoChoice;
 import dev.memflux.core.IoMode;
-import dev.memflux.core.SmallDisk;
+import dev.memflux.core.testing.SmallDisk;
 import dev.memflux.samples.job.ChannelStats;
 import dev.memflux.samples.job.TrainSettings;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.memflux.core;
+package dev.memflux.core.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;

@@ -1,8 +1,8 @@
-package dev.memflux.core;
+package dev.memflux.core.stage;
 
 /**
- * Derives independent seeds from a base seed and coordinates such as (epoch, sample id), so every
- * random decision in memflux is a pure function of its inputs, whatever the thread timing.
+ * Stage SPI: derives independent seeds from a base seed and coordinates such as (epoch, sample id),
+ * so every random decision in memflux is a pure function of its inputs, whatever the thread timing.
  */
 public final class Seeds {
 

@@ -1,7 +1,12 @@
-package dev.memflux.core;
+package dev.memflux.core.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.memflux.core.Batch;
+import dev.memflux.core.BufferPool;
+import dev.memflux.core.Loader;
+import dev.memflux.core.NpyArray;
+import dev.memflux.core.Shuffle;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -177,12 +182,11 @@ public abstract class BatchStageContract {
     stage.assertReleased(what);
   }
 
-  private void awaitReleasedOrReclaimed(String what, Loader loader, StageUnderTest stage)
-      throws InterruptedException {
+  private void awaitReleasedOrReclaimed(String what, Loader loader, StageUnderTest stage) {
     List<BufferPool> pools = new ArrayList<>(stage.pools());
     pools.add(loader.bufferPool());
     for (BufferPool pool : pools) {
-      Leaks.awaitReturnedOrReclaimed(what, pool);
+      Leaks.awaitDrained(what, pool);
     }
     stage.assertReleased(what);
   }

@@ -1,4 +1,4 @@
-package dev.memflux.core;
+package dev.memflux.core.stage;
 
 import jdk.jfr.Category;
 import jdk.jfr.Description;
@@ -29,7 +29,7 @@ final class StageEvent extends Event {
 
   @Label("Stage")
   @Description("The stage's meter name")
-  String stage;
+  String stage = "";
 
   @Label("Busy")
   @Description("Time the stage's workers spent on the batch, summed over the workers")

@@ -1,4 +1,4 @@
-package dev.memflux.core;
+package dev.memflux.core.testing;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -8,7 +8,15 @@ import java.util.logging.Logger;
 
 /**
  * Captures what a class logs through {@link System.Logger}, which goes to java.util.logging when no
- * other backend is installed for it, as in memflux's tests. Published in core's test jar.
+ * other backend is installed for it (no SLF4J bridge for {@code System.Logger}), as in memflux's
+ * tests: the warning a lost batch logs, say.
+ *
+ * <pre>{@code
+ * try (LogCapture log = LogCapture.of(BufferPool.class)) {
+ *   ... // run the pipeline
+ *   assertThat(log.records()).isEmpty();   // no batch was left to the garbage collector
+ * }
+ * }</pre>
  */
 public final class LogCapture extends Handler implements AutoCloseable {
 

@@ -1,13 +1,16 @@
-package dev.memflux.core;
+package dev.memflux.core.stage;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts the work of one pipeline stage (gather, augment, convert, train): how many batches it
- * finished and how long its threads were busy. Stages record into it; reports sample it over time
- * to find the bottleneck (the stage busy nearly all the time) and the batches in flight between
- * stages (the difference of two stages' {@link #completed()} counts). Thread-safe and cheap.
+ * Stage SPI: counts the work of one pipeline stage (gather, augment, convert, train): how many
+ * batches it finished and how long its threads were busy. Applications only pass the meters of
+ * their stages along ({@code loader.gatherMeter()}, {@code augment.meter()}) to the training
+ * options or a report; a stage of their own creates one and records into it. Stages record into it;
+ * reports sample it over time to find the bottleneck (the stage busy nearly all the time) and the
+ * batches in flight between stages (the difference of two stages' {@link #completed()} counts).
+ * Thread-safe and cheap.
  *
  * <p>Each recorded batch is also a JDK Flight Recorder event, {@code dev.memflux.StageBatch} (stage
  * name, busy time, workers), in the "memflux" category of JDK Mission Control, whenever a recording
