@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code inspect} of an .npz and {@code convert npz}, on archives numpy wrote (core's test
- * resources under {@code /layouts}, made by {@code make_fixtures.py} there).
+ * {@code inspect} of an .npz and {@code convert npz}, on archives numpy wrote (copies of core's
+ * test resources under {@code /layouts}, made by {@code make_fixtures.py} there).
  */
 class NpzCommandsTest {
 
@@ -26,12 +26,12 @@ class NpzCommandsTest {
   /** Where fixtures are copied to, apart from the files a test expects in {@link #dir}. */
   @TempDir Path fixtures;
 
-  /** A fixture of core's test jar, copied out of it: a file in a jar cannot be mapped. */
+  /** A fixture (a copy of core's, made by numpy), copied out of the classpath to be mapped. */
   private Path fixture(String name) throws IOException {
     Path file = fixtures.resolve(name);
     try (InputStream in = NpzCommandsTest.class.getResourceAsStream("/layouts/" + name)) {
       if (in == null) {
-        throw new IllegalStateException("core's test jar has no /layouts/" + name);
+        throw new IllegalStateException("no test resource /layouts/" + name);
       }
       Files.copy(in, file);
     }

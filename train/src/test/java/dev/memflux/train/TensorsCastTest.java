@@ -24,9 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 import reactor.test.StepVerifier;
 
 /**
- * {@link Tensors.Builder#cast} on files numpy wrote (core's {@code /layouts} fixtures): the {@code
- * np.memmap} uint16 token file, which DJL cannot hold, widened to int64 and int32; numpy's float64
- * features to float32; and the casts that cannot be made, refused with their reason.
+ * {@link Tensors.Builder#cast} on files numpy wrote (copies of core's {@code /layouts} fixtures):
+ * the {@code np.memmap} uint16 token file, which DJL cannot hold, widened to int64 and int32;
+ * numpy's float64 features to float32; and the casts that cannot be made, refused with their
+ * reason.
  */
 class TensorsCastTest {
 
@@ -45,12 +46,12 @@ class TensorsCastTest {
     parent.close();
   }
 
-  /** A fixture of core's test jar, copied out of it: a file in a jar cannot be mapped. */
+  /** A fixture (a copy of core's, made by numpy), copied out of the classpath to be mapped. */
   private Path fixture(String name) throws IOException {
     Path file = dir.resolve(name);
     try (InputStream in = TensorsCastTest.class.getResourceAsStream("/layouts/" + name)) {
       if (in == null) {
-        throw new IllegalStateException("core's test jar has no /layouts/" + name);
+        throw new IllegalStateException("no test resource /layouts/" + name);
       }
       Files.copy(in, file);
     }

@@ -184,11 +184,11 @@ class ExamplesTest {
     return Files.write(dir.resolve(name), tokens.array());
   }
 
-  /** A fixture of core's test jar (made by numpy), copied out of it to be mapped. */
+  /** A fixture (a copy of core's, made by numpy), copied out of the classpath to be mapped. */
   private Path coreFixture(String name) throws IOException {
     Path file = dir.resolve(name);
     try (InputStream in = ExamplesTest.class.getResourceAsStream("/layouts/" + name)) {
-      assertThat(in).as("core's test jar holds /layouts/" + name).isNotNull();
+      assertThat(in).as("the test resources hold /layouts/" + name).isNotNull();
       Files.copy(in, file);
     }
     return file;
