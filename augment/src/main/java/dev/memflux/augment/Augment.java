@@ -4,6 +4,7 @@ import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
 import dev.memflux.core.stage.StageLifecycle;
 import dev.memflux.core.stage.StageMeter;
+import dev.memflux.core.tune.Knob;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -45,12 +46,15 @@ import reactor.core.publisher.Flux;
  * flip together.
  *
  * <p><b>Threads and memory.</b> Each subscription gets its own {@code memflux-augment} parallel
- * scheduler of {@link #parallelism(int)} threads, disposed when the subscription terminates. The
- * threads share out a batch's rows in small blocks; batches go through one at a time, in order.
- * Nothing is read before it is requested: the stage looks ahead only inside its subscriber's demand
- * (with two batches requested, the second is gathered while the first is augmented), and holds at
- * most one augmented batch and one waiting. Every batch is closed on every path (cancel, op error,
- * downstream error), through the stage SPI's {@link StageLifecycle}.
+ * scheduler of {@link #parallelism(int)} threads, disposed when the subscription terminates. Unless
+ * set, parallelism is a {@link dev.memflux.core.tune.Knob knob} on the {@link #meter()} that a
+ * tuner ({@code Training.fit} runs one) may change between batches, from 1 to the available
+ * processors (the scheduler has that many, started as used). The threads share out a batch's rows
+ * in small blocks; batches go through one at a time, in order. Nothing is read before it is
+ * requested: the stage looks ahead only inside its subscriber's demand (with two batches requested,
+ * the second is gathered while the first is augmented), and holds at most one augmented batch and
+ * one waiting. Every batch is closed on every path (cancel, op error, downstream error), through
+ * the stage SPI's {@link StageLifecycle}.
  *
  * <p><b>Accounting.</b> Each {@code Augment} instance (each fluent call returns a new one, with
  * fresh accounting) owns a {@link #meter()}, a {@link #skipped()} count and a {@link
@@ -67,8 +71,9 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
   private final List<Step> steps;
   private final int[] scope;
   private final long seed;
-  private final int parallelism;
+  private final int parallelism; // 0: not set, a tuner may choose
   private final ErrorPolicy errorPolicy;
+  private final Knob threads;
   private final StageMeter meter;
   private final BufferPool pool = new BufferPool(IDLE_BUFFERS);
   private final SkipLog skips = new SkipLog();
@@ -86,7 +91,12 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
     this.seed = seed;
     this.parallelism = parallelism;
     this.errorPolicy = errorPolicy;
-    this.meter = new StageMeter("augment", parallelism);
+    int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
+    this.threads =
+        parallelism > 0
+            ? Knob.fixed("parallelism", Knob.Kind.THREADS, parallelism)
+            : Knob.tunable("parallelism", Knob.Kind.THREADS, cpus, 1, cpus);
+    this.meter = new StageMeter("augment", threads.value(), threads);
   }
 
   /**
@@ -99,7 +109,7 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
         List.of(),
         new int[] {0},
         0L,
-        Runtime.getRuntime().availableProcessors(),
+        0,
         ErrorPolicy.FAIL);
   }
 
@@ -225,7 +235,10 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
     return new Augment(layout, steps, scope, seed, parallelism, errorPolicy);
   }
 
-  /** Worker threads per subscription (default: available processors); does not change output. */
+  /**
+   * Worker threads per subscription (default: available processors, which a tuner may lower and
+   * raise again while running); does not change output.
+   */
   public Augment parallelism(int parallelism) {
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be >= 1, was " + parallelism);
@@ -252,8 +265,7 @@ public final class Augment implements Function<Flux<Batch>, Flux<Batch>> {
     return StageLifecycle.run(
         "augment",
         batches,
-        life ->
-            new AugmentRun(layout, steps, seed, parallelism, errorPolicy, pool, meter, skips, life),
+        life -> new AugmentRun(layout, steps, seed, threads, errorPolicy, pool, meter, skips, life),
         // Prefetch 1, inside the subscriber's demand: with a batch requested beyond this one, the
         // next is gathered upstream while this one is augmented.
         (run, in) -> in.concatMap(run::augment, 1),

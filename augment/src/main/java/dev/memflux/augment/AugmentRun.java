@@ -4,6 +4,8 @@ import dev.memflux.core.Batch;
 import dev.memflux.core.BufferPool;
 import dev.memflux.core.stage.StageLifecycle;
 import dev.memflux.core.stage.StageMeter;
+import dev.memflux.core.tune.Knob;
+import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
@@ -25,6 +27,8 @@ final class AugmentRun {
   private final BufferPool pool;
   private final StageMeter meter;
   private final SkipLog skips;
+  private final Knob threads;
+  // As many as the knob may ask for: a parallel scheduler starts its threads when first used.
   private final Worker[] workers;
   private final Scheduler scheduler;
   // What the stage holds that nobody downstream has yet: received and not yet taken up by augment()
@@ -36,7 +40,7 @@ final class AugmentRun {
       ImageLayout layout,
       List<Step> steps,
       long seed,
-      int parallelism,
+      Knob threads,
       ErrorPolicy policy,
       BufferPool pool,
       StageMeter meter,
@@ -50,17 +54,18 @@ final class AugmentRun {
     this.pool = pool;
     this.meter = meter;
     this.skips = skips;
-    this.workers = new Worker[parallelism];
-    for (int i = 0; i < parallelism; i++) {
+    this.threads = threads;
+    this.workers = new Worker[threads.max()];
+    for (int i = 0; i < workers.length; i++) {
       workers[i] = new Worker();
     }
     // Daemon threads: a subscriber that never terminates must not keep the JVM alive.
-    this.scheduler = Schedulers.newParallel("memflux-augment", parallelism, true);
+    this.scheduler = Schedulers.newParallel("memflux-augment", workers.length, true);
   }
 
   /**
-   * Augments one batch: one task per worker, run in parallel, sharing out the rows, then joined.
-   * Owns {@code batch} from here on, whatever happens.
+   * Augments one batch: one task per worker (as many as the threads knob says now), run in
+   * parallel, sharing out the rows, then joined. Owns {@code batch} from here on, whatever happens.
    */
   Mono<Batch> augment(Batch batch) {
     life.handedOn(batch);
@@ -70,7 +75,7 @@ final class AugmentRun {
       if (plan == null || !plan.fits(batch)) {
         plan = BatchPlan.of(batch, layout, steps);
       }
-      job = new BatchJob(batch, plan, workers, pool, seed, policy);
+      job = new BatchJob(batch, plan, Arrays.copyOf(workers, threads.value()), pool, seed, policy);
     } catch (RuntimeException e) {
       batch.close();
       return Mono.error(e);

@@ -13,12 +13,15 @@ import dev.memflux.core.LoaderState;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
 import dev.memflux.core.testing.Leaks;
+import dev.memflux.core.tune.Knob;
+import dev.memflux.core.tune.KnobTurner;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -54,6 +57,11 @@ class AugmentTest {
   }
 
   private static Augment heavy(int parallelism) {
+    return heavy().parallelism(parallelism);
+  }
+
+  /** Every kind of op, parallelism left to a tuner. */
+  private static Augment heavy() {
     return Augment.images(ImageLayout.CHW)
         .toFloat(1 / 255f)
         .horizontalFlip(0.5)
@@ -65,8 +73,7 @@ class AugmentTest {
         .brightness(0.2)
         .contrast(0.2)
         .normalize(new float[] {0.5f}, new float[] {0.25f})
-        .seed(7)
-        .parallelism(parallelism);
+        .seed(7);
   }
 
   @Test
@@ -112,6 +119,35 @@ class AugmentTest {
     assertThat(one).hasSize(12);
     assertThat(two).isEqualTo(one);
     assertThat(eight).isEqualTo(one);
+  }
+
+  @Test
+  void unsetParallelismIsAKnobTurnedBetweenBatchesWithoutChangingABit() {
+    Loader loader = loader().shuffle(Shuffle.random(11)).epochs(2).build();
+    List<String> one = fingerprint(collect(loader.batches().transform(heavy(1))));
+    Augment tuned = heavy();
+    Knob threads = tuned.meter().knobs().get(0);
+    int cpus = Runtime.getRuntime().availableProcessors();
+    assertThat(threads.name()).isEqualTo("parallelism");
+    assertThat(threads.isFixed()).isFalse();
+    assertThat(List.of(threads.value(), threads.min(), threads.max()))
+        .containsExactly(cpus, 1, cpus);
+    assertThat(heavy(3).meter().knobs())
+        .singleElement()
+        .satisfies(k -> assertThat(List.of(k.isFixed(), k.value())).containsExactly(true, 3));
+
+    AtomicInteger seen = new AtomicInteger();
+    List<String> turned =
+        fingerprint(
+            collect(
+                loader
+                    .batches()
+                    // each batch with another thread count, from one to all: as a tuner would
+                    .doOnNext(b -> KnobTurner.turn(threads, 1 + seen.getAndIncrement() % cpus))
+                    .transform(tuned)));
+
+    assertThat(turned).isEqualTo(one);
+    assertThat(tuned.meter().workers()).isEqualTo(threads.value());
   }
 
   @Test

@@ -18,7 +18,9 @@ import reactor.core.publisher.FluxSink;
  * batch. A mapped gather finishes before the worker goes on; a reading one only queues its reads,
  * so all the batches allowed are read at once. Batches are delivered in plan order however the
  * gathers finish, always on a gather thread. Every batch made here is either delivered or closed
- * here, on completion, error and cancel alike.
+ * here, on completion, error and cancel alike. {@code gatherThreads} and {@code prefetch} are read
+ * afresh before each batch, so a tuner's change applies from the next one: a worker above a lowered
+ * thread count ends after its batch.
  *
  * <p>Why hand-written rather than {@code flatMapSequential(gather, gatherThreads)}: that operator
  * drops the batches queued in its inners on cancel without calling discard hooks (<a
@@ -34,7 +36,6 @@ final class GatherRun {
   private final BatchGatherer gatherer;
   private final GatherThreads threads;
   private @Nullable FluxSink<Batch> sink; // set by start, before any demand
-  private final int maxWorkers;
 
   // Lock order: planning, then lock; never the other way.
   private final Object planning = new Object();
@@ -55,7 +56,6 @@ final class GatherRun {
     this.planner = planner;
     this.gatherer = gatherer;
     this.threads = threads;
-    this.maxWorkers = loader.gatherThreads();
   }
 
   void start(FluxSink<Batch> sink) {
@@ -98,7 +98,7 @@ final class GatherRun {
     synchronized (lock) {
       if (mayIssue()) {
         long allowed = Math.min(requested - issued, loader.prefetch() - (issued - delivered));
-        toStart = (int) Math.max(0, Math.min(maxWorkers, allowed) - workers);
+        toStart = (int) Math.max(0, Math.min(loader.gatherThreads(), allowed) - workers);
       }
       workers += toStart;
     }
@@ -122,7 +122,7 @@ final class GatherRun {
             if (mayIssue() && !more) {
               exhausted = true;
             }
-            if (!mayIssue()) {
+            if (!mayIssue() || workers > loader.gatherThreads()) {
               return;
             }
             // Reserved before planning: should next() throw, the run fails, so the empty slot

@@ -1,6 +1,7 @@
 package dev.memflux.core;
 
 import dev.memflux.core.stage.StageMeter;
+import dev.memflux.core.tune.Knob;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -43,6 +44,12 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>Batches are delivered on a gather thread: a subscriber doing heavy work per batch should move
  * it to its own thread (as the training stage does), or the next gather waits on it.
+ *
+ * <p><b>Tuning.</b> {@code prefetch} and {@code gatherThreads} are {@link Knob knobs} on the {@link
+ * #gatherMeter()}: unless the builder set them, a {@link dev.memflux.core.tune.Tuner} (which {@code
+ * Training.fit} runs) may change them while batches stream, within a memory budget. A change takes
+ * effect at the next batch a worker takes: no gather in progress is interrupted, and a worker above
+ * the new thread count ends after its batch.
  */
 public final class Loader {
 
@@ -52,6 +59,8 @@ public final class Loader {
   private final LoaderState start;
   private final BufferPool pool;
   private final StageMeter gatherMeter;
+  private final Knob prefetch;
+  private final Knob gatherThreads;
 
   private Loader(
       Builder settings,
@@ -59,13 +68,31 @@ public final class Loader {
       String data,
       LoaderState start,
       BufferPool pool,
-      StageMeter gatherMeter) {
+      Knob prefetch,
+      Knob gatherThreads) {
     this.settings = settings;
     this.io = io;
     this.data = data;
     this.start = start;
     this.pool = pool;
-    this.gatherMeter = gatherMeter;
+    this.prefetch = prefetch;
+    this.gatherThreads = gatherThreads;
+    // Read out of core, gathering only queues reads: the batches read at once are its workers.
+    this.gatherMeter =
+        io.choice().allMapped()
+            ? new StageMeter("gather", gatherThreads.value(), gatherThreads, prefetch)
+            : new StageMeter("gather", prefetch.value(), prefetch);
+  }
+
+  private Loader(Loader from, LoaderState start) {
+    this.settings = from.settings;
+    this.io = from.io;
+    this.data = from.data;
+    this.start = start;
+    this.pool = from.pool;
+    this.prefetch = from.prefetch;
+    this.gatherThreads = from.gatherThreads;
+    this.gatherMeter = from.gatherMeter;
   }
 
   /**
@@ -96,7 +123,8 @@ public final class Loader {
               settings.shuffle.materialises(rows()) && start.epoch() + 1 < settings.epochs;
           // One thread more than gather when the next epoch's order is computed ahead: on a
           // gather thread it would stop gathering for as long as the shuffle takes.
-          int threadCount = settings.gatherThreads + (shuffleAhead ? 1 : 0);
+          // As many as a tuner may ask for: bounded elastic threads start only when needed.
+          int threadCount = gatherThreads.max() + (shuffleAhead ? 1 : 0);
           GatherThreads threads =
               new GatherThreads(
                   given == null
@@ -151,7 +179,7 @@ public final class Loader {
   public Loader resumeFrom(LoaderState state) {
     Objects.requireNonNull(state, "state");
     var unused = planner(state, this::order); // validates the state now, not at subscription
-    return new Loader(settings, io, data, state, pool, gatherMeter);
+    return new Loader(this, state);
   }
 
   private long rows() {
@@ -194,7 +222,8 @@ public final class Loader {
   /**
    * Gather work: batches gathered and busy time of the gather threads. When fields are read from
    * their files (see {@link #io()}), a batch counts as busy from its first read queued to its last
-   * finished, and the meter's workers are the {@code prefetch} batches read at once.
+   * finished, and the meter's workers are the {@code prefetch} batches read at once. Its {@link
+   * StageMeter#knobs() knobs} are {@code gatherThreads} (mapped fields only) and {@code prefetch}.
    */
   public StageMeter gatherMeter() {
     return gatherMeter;
@@ -210,14 +239,14 @@ public final class Loader {
     return settings.batchSize;
   }
 
-  /** Batches gathered ahead of delivery, at most. */
+  /** Batches gathered ahead of delivery, at most: now, when a tuner changes it. */
   public int prefetch() {
-    return settings.prefetch;
+    return prefetch.value();
   }
 
-  /** Threads gathering batches at once. */
+  /** Threads gathering batches at once: now, when a tuner changes it. */
   public int gatherThreads() {
-    return settings.gatherThreads;
+    return gatherThreads.value();
   }
 
   /** Reads in flight at once when fields are read from their files (see {@link #io()}). */
@@ -265,6 +294,10 @@ public final class Loader {
    * be shared and varied. {@link #build()} checks the settings.
    */
   public static final class Builder {
+    /** The most batches a tuner gathers ahead. */
+    public static final int MAX_PREFETCH = 32;
+
+    private static final int DEFAULT_PREFETCH = 4;
     private final NpyArray[] fields;
     private int batchSize = 32;
     private boolean dropLast;
@@ -272,8 +305,11 @@ public final class Loader {
     private int rank;
     private int worldSize = 1;
     private long epochs = 1;
-    private int prefetch = 4;
+    private int prefetch = DEFAULT_PREFETCH;
     private int gatherThreads = 1;
+    // Set by the caller: no tuner changes them.
+    private boolean prefetchSet;
+    private boolean gatherThreadsSet;
     private @Nullable Scheduler gatherScheduler; // null: the loader's own threads
     private @Nullable BufferPool pool; // null: a pool of the loader's own
     private IoMode ioMode = IoMode.AUTO;
@@ -303,6 +339,8 @@ public final class Loader {
       b.epochs = epochs;
       b.prefetch = prefetch;
       b.gatherThreads = gatherThreads;
+      b.prefetchSet = prefetchSet;
+      b.gatherThreadsSet = gatherThreadsSet;
       b.gatherScheduler = gatherScheduler;
       b.pool = pool;
       b.ioMode = ioMode;
@@ -349,19 +387,31 @@ public final class Loader {
       return with(b -> b.epochs = epochs);
     }
 
-    /** Batches gathered ahead of delivery, at most (default 4). */
+    /**
+     * Batches gathered ahead of delivery, at most (default 4; unless set here, a tuner may change
+     * it while batches stream, from 1 to {@value #MAX_PREFETCH}).
+     */
     public Builder prefetch(int prefetch) {
-      return with(b -> b.prefetch = prefetch);
+      return with(
+          b -> {
+            b.prefetch = prefetch;
+            b.prefetchSet = true;
+          });
     }
 
     /**
      * Threads gathering batches, one batch per thread at a time (default 1). With a materialised
      * {@link Shuffle#random} and a later epoch to read, the loader's own scheduler has one thread
      * more, which shuffles the next epoch while this one is read (on a {@link #gatherScheduler}
-     * that work takes one of its threads).
+     * that work takes one of its threads). Unless set here (or a {@link #gatherScheduler} given), a
+     * tuner may change it while batches stream, from 1 to the available processors.
      */
     public Builder gatherThreads(int gatherThreads) {
-      return with(b -> b.gatherThreads = gatherThreads);
+      return with(
+          b -> {
+            b.gatherThreads = gatherThreads;
+            b.gatherThreadsSet = true;
+          });
     }
 
     /**
@@ -481,13 +531,40 @@ public final class Loader {
               ioBudget == null ? -1 : ioBudget,
               memoryProbe,
               directSupport);
+      Knob ahead = prefetchKnob(io.choice().allMapped());
+      long batchBytes = 0;
+      for (NpyArray f : fields) {
+        batchBytes += f.rowBytes() * batchRows;
+      }
+      ahead.bytesPerUnit(batchBytes);
       return new Loader(
           this,
           io,
           data,
           start,
-          pool != null ? pool : new BufferPool(Math.max(16, prefetch * 2)),
-          new StageMeter("gather", io.choice().allMapped() ? gatherThreads : prefetch));
+          pool != null ? pool : new BufferPool(Math.max(16, ahead.max() * 2)),
+          ahead,
+          threadsKnob());
+    }
+
+    /**
+     * Batches ahead: a buffer when mapped, the reads in flight when read from the files (gathering
+     * then only queues reads, so the batches read at once are all the stage's concurrency).
+     */
+    private Knob prefetchKnob(boolean mapped) {
+      Knob.Kind kind = mapped ? Knob.Kind.BUFFER : Knob.Kind.READS;
+      return prefetchSet
+          ? Knob.fixed("prefetch", kind, prefetch)
+          : Knob.tunable("prefetch", kind, prefetch, 1, MAX_PREFETCH);
+    }
+
+    private Knob threadsKnob() {
+      // With the caller's scheduler, how many threads it has is the caller's business.
+      if (gatherThreadsSet || gatherScheduler != null) {
+        return Knob.fixed("gatherThreads", Knob.Kind.THREADS, gatherThreads);
+      }
+      int cpus = Runtime.getRuntime().availableProcessors();
+      return Knob.tunable("gatherThreads", Knob.Kind.THREADS, gatherThreads, 1, Math.max(1, cpus));
     }
 
     private static void require(boolean ok, String option, long value, String rule) {

@@ -2,8 +2,8 @@ package dev.memflux.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.memflux.core.testing.Fifo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,15 +101,7 @@ class AtomicFileTest {
   @Test
   void aFifoIsRefusedRatherThanReplaced() throws Exception {
     Path fifo = dir.resolve("fifo");
-    Process mkfifo;
-    try {
-      mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
-    } catch (IOException e) {
-      assumeThat(false).as("mkfifo is not available: " + e.getMessage()).isTrue();
-      return;
-    }
-    assertThat(mkfifo.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assumeThat(mkfifo.exitValue()).as("mkfifo failed").isZero();
+    Fifo.make(fifo);
     assertThatThrownBy(() -> AtomicFile.writeString(fifo, "x"))
         .isInstanceOf(IOException.class)
         .hasMessageContaining(fifo + ": not a regular file");

@@ -53,6 +53,8 @@ final class SoakVerdict {
     final boolean bytes;
     final double warmUpSeconds;
     final double noiseFloor;
+
+    @SuppressWarnings("ImmutableEnumChecker") // a method reference: stateless
     final ToDoubleFunction<SoakSample> value;
 
     Figure(

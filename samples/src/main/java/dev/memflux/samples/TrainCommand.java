@@ -67,15 +67,21 @@ final class TrainCommand implements Callable<Integer> {
           "mlp: 256-128 hidden units; cnn: two conv layers with pooling. Default: ${DEFAULT-VALUE}")
   private String model;
 
-  @Option(names = "--epochs", defaultValue = "5", description = "Default: ${DEFAULT-VALUE}")
+  @Option(
+      names = "--epochs",
+      defaultValue = "" + TrainSettings.DEFAULT_EPOCHS,
+      description = "Default: ${DEFAULT-VALUE}")
   private int epochs;
 
-  @Option(names = "--batch-size", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "" + TrainSettings.DEFAULT_BATCH_SIZE,
+      description = "Default: ${DEFAULT-VALUE}")
   private int batchSize;
 
   @Option(
       names = "--lr",
-      defaultValue = "0.001",
+      defaultValue = "" + TrainSettings.DEFAULT_LEARNING_RATE,
       description = {
         "Peak learning rate of Adam: the rate follows a cosine from it down to 1%% of it",
         "over the epochs trained. Default: ${DEFAULT-VALUE}"
@@ -92,18 +98,20 @@ final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--workers",
       description =
-          "Gather threads and augmentation threads. Default: one per CPU (${DEFAULT-VALUE})")
-  private int workers = Runtime.getRuntime().availableProcessors();
+          "Gather threads and augmentation threads. Default: chosen while training from what"
+              + " each stage measures (see the tuning lines)")
+  private Integer workers;
 
   @Option(
       names = "--prefetch",
-      defaultValue = "4",
-      description = "Batches the loader gathers ahead of demand. Default: ${DEFAULT-VALUE}")
-  private int prefetch;
+      description =
+          "Batches the loader gathers ahead of demand. Default: chosen while training, from "
+              + TrainSettings.DEFAULT_PREFETCH)
+  private Integer prefetch;
 
   @Option(
       names = "--seed",
-      defaultValue = "42",
+      defaultValue = "" + TrainSettings.DEFAULT_SEED,
       description = "Seed of shuffle, augmentation and initialisation. Default: ${DEFAULT-VALUE}")
   private long seed;
 
@@ -181,6 +189,7 @@ final class TrainCommand implements Callable<Integer> {
             summary.firstBatchSeconds(),
             summary.seconds()));
     out.println(outcome.report().bottleneck());
+    out.println(outcome.report().tuning().summary());
     if (report != null) {
       out.println("report: " + ReportWriter.write(report, outcome));
     }
@@ -201,14 +210,25 @@ final class TrainCommand implements Callable<Integer> {
           batchSize,
           learningRate,
           augment,
-          workers,
-          prefetch,
+          chosen("--workers", workers),
+          chosen("--prefetch", prefetch),
           seed,
           checkpoint,
           resume);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+  }
+
+  /** A size the user set, checked, or {@link TrainSettings#TUNED} when left to the tuner. */
+  private static int chosen(String option, Integer value) {
+    if (value == null) {
+      return TrainSettings.TUNED;
+    }
+    if (value < 1) {
+      throw new IllegalArgumentException(option + " must be >= 1, was " + value);
+    }
+    return value;
   }
 
   /** Prints a warning as one line on stderr, named as the error line is. */

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
+import dev.memflux.core.testing.Fifo;
 import dev.memflux.core.testing.SmallDisk;
-import dev.memflux.samples.data.Fifo;
 import dev.memflux.samples.data.IdxFixtures;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -2,7 +2,7 @@ package dev.memflux.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.memflux.samples.data.Fifo;
+import dev.memflux.core.testing.Fifo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

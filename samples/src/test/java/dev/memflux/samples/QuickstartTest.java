@@ -18,11 +18,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's quickstart as a user runs it: its own {@code main} ({@link QuickstartMain}) in a JVM
- * of its own, without flags, on a small synthetic dataset in the working directory. It trains and
+ * The README's quickstart as a user runs it: its own {@code main} ({@link Quickstart}) in a JVM of
+ * its own, without flags, on a small synthetic dataset in the working directory. It trains and
  * reports, and the JVM is gone within a second of {@code main} returning (no memflux or Reactor
- * thread keeps it alive). The samples/s it prints are for comparison with the command line on the
- * same data, a benchmark rather than a check (see the README).
+ * thread keeps it alive). Its speed against the command line's is a benchmark, not a check here:
+ * {@code memflux bench --only quickstart}.
  */
 class QuickstartTest {
 
@@ -39,7 +39,7 @@ class QuickstartTest {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp",
                 System.getProperty("java.class.path"),
-                QuickstartMain.class.getName())
+                Quickstart.class.getName())
             .directory(dir.toFile())
             .redirectErrorStream(true);
     // DJL must not reach the network: the environment a user would set for that, no JVM flag.
@@ -60,7 +60,7 @@ class QuickstartTest {
     String output = String.join("\n", lines);
     assertThat(exited).as("the quickstart ended within 300 s:%n%s", output).isTrue();
     assertThat(child.exitValue()).as(output).isZero();
-    assertThat(lines).as(output).contains(QuickstartMain.RETURNED);
+    assertThat(lines).as(output).contains(Quickstart.RETURNED);
     double gone = (exitedAt - returnedAt.get()) / 1e9;
     assertThat(gone).as("seconds from main returning to the JVM gone").isLessThan(1.0);
 
@@ -82,7 +82,7 @@ class QuickstartTest {
     try (BufferedReader in =
         new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = in.readLine(); line != null; line = in.readLine()) {
-        if (line.equals(QuickstartMain.RETURNED)) {
+        if (line.equals(Quickstart.RETURNED)) {
           returnedAt.set(System.nanoTime());
         }
         lines.add(line);

@@ -6,7 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.memflux.samples.data.Fifo;
+import dev.memflux.core.testing.Fifo;
 import dev.memflux.samples.data.SyntheticImages;
 import dev.memflux.samples.data.Unwritable;
 import dev.memflux.train.Checkpoint;
@@ -130,7 +130,11 @@ class TrainCommandTest {
                 l.matches(
                         "done: test loss \\d\\.\\d{4}, test accuracy \\d\\.\\d{4} after epoch 2, .*")
                     && l.contains("(first batch after "))
-        .anyMatch(l -> l.matches("(compute|input)-bound: .*"));
+        .anyMatch(l -> l.matches("(compute|input)-bound: .*"))
+        .anyMatch(l -> l.startsWith("tuning: ") && l.contains(" MiB"))
+        .contains("  gather gatherThreads 1 (set): set by you")
+        .anyMatch(l -> l.startsWith("  gather prefetch ") && l.contains("(tuned): in 1..32"))
+        .anyMatch(l -> l.startsWith("  train batchesAhead ") && l.contains("(tuned): in 1..32"));
     // the command ran in this JVM, whose DJL may never go online
     assertThat(System.getProperty("ai.djl.offline")).isEqualTo("true");
   }
@@ -177,6 +181,24 @@ class TrainCommandTest {
     assertThat(io.getAsJsonArray("modes").toString()).isEqualTo("[\"mapped\",\"mapped\"]");
     assertThat(io.get("reason").getAsString()).contains("fits in memory");
     assertThat(parsed.getAsJsonObject("summary").get("first_batch_s").getAsDouble()).isPositive();
+    JsonObject tuning = parsed.getAsJsonObject("tuning");
+    assertThat(tuning.get("memory_bytes").getAsLong())
+        .isBetween(1L, tuning.get("memory_budget_bytes").getAsLong());
+    List<String> knobs = new ArrayList<>();
+    for (JsonElement e : tuning.getAsJsonArray("knobs")) {
+      JsonObject k = e.getAsJsonObject();
+      knobs.add(
+          k.get("stage").getAsString() + " " + k.get("knob").getAsString() + " " + k.get("tuned"));
+      assertThat(k.get("why").getAsString()).isNotBlank();
+    }
+    // --workers 1 sets the threads; prefetch and batches ahead are left to the tuner
+    assertThat(knobs)
+        .containsExactly(
+            "gather gatherThreads false",
+            "gather prefetch true",
+            "augment parallelism false",
+            "train batchesAhead true");
+    assertThat(md).contains("| workers | 1 |", "| prefetch | tuned |");
     assertTimelineRedrawsThePipelineChart(parsed);
   }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.util.Progress;
 import dev.memflux.core.Batch;
+import dev.memflux.core.tune.Knob;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -181,7 +182,9 @@ public final class PipelineDataset implements Dataset, AutoCloseable {
    */
   private final class Subscription {
     final CountDownLatch released = new CountDownLatch(1);
-    final TrainerFeed feed = new TrainerFeed("dataset", batchesAhead, Context.empty());
+    final TrainerFeed feed =
+        new TrainerFeed(
+            "dataset", Knob.fixed("batchesAhead", Knob.Kind.BUFFER, batchesAhead), Context.empty());
     @Nullable TensorBatch next;
 
     Subscription(Tensors tensors) {

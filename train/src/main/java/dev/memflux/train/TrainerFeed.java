@@ -1,6 +1,8 @@
 package dev.memflux.train;
 
+import ai.djl.ndarray.NDArray;
 import dev.memflux.core.stage.StageLifecycle;
+import dev.memflux.core.tune.Knob;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.jspecify.annotations.Nullable;
@@ -12,7 +14,9 @@ import reactor.util.context.ContextView;
 /**
  * Hands converted batches from the stage threads to the training thread, which takes them one at a
  * time and is the only source of demand: it asks for {@code ahead} batches at the start, and for
- * more in refills of half of that, each once it has a batch in hand ({@link #taken()}).
+ * more in refills of half of that, each once it has a batch in hand ({@link #taken()}). {@code
+ * ahead} is a knob a tuner may move: each refill tops the demand up to its value then, so a rise
+ * asks for more at the next batch taken and a fall asks for nothing until the demand is below it.
  *
  * <p>Why not {@code publishOn(trainingThread, ahead)}: publishOn refills its upstream from between
  * two {@code onNext} calls, so the training thread woke the stage threads after finishing a step
@@ -33,26 +37,25 @@ final class TrainerFeed extends BaseSubscriber<TensorBatch> {
 
   private final StageLifecycle life;
   private final Context context;
-  private final int ahead;
-  private final int refill;
-  // The queue never holds more than `ahead` batches: nothing more is requested.
+  private final Knob ahead;
+  // The queue never holds more batches than requested and not yet taken.
   private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-  private int taken;
+  private long outstanding;
+  private boolean sized;
 
   /** An upstream error, queued behind the batches that came before it. */
   private record Failure(Throwable error) {}
 
   /**
    * @param stage the name the feed's lifecycle carries ({@code "train"}, {@code "validation"})
-   * @param ahead batches asked for ahead of the one being trained
+   * @param ahead batches asked for ahead of the one being trained; the feed says what one holds
    * @param context the context of whoever awaits the run, passed upstream so that a context written
    *     downstream of {@code Training.fit} reaches every stage
    */
-  TrainerFeed(String stage, int ahead, ContextView context) {
+  TrainerFeed(String stage, Knob ahead, ContextView context) {
     this.life = new StageLifecycle(stage);
     this.context = Context.of(context);
     this.ahead = ahead;
-    this.refill = Math.max(1, ahead / 2);
   }
 
   @Override
@@ -62,11 +65,24 @@ final class TrainerFeed extends BaseSubscriber<TensorBatch> {
 
   @Override
   protected void hookOnSubscribe(Subscription subscription) {
-    request(ahead);
+    outstanding = ahead.value();
+    request(outstanding);
   }
 
   @Override
   protected void hookOnNext(TensorBatch batch) {
+    if (!sized) {
+      // what a batch waiting here holds: its arrays (on the CPU, the host buffers they alias)
+      sized = true;
+      long bytes = 0;
+      for (NDArray a : batch.getData()) {
+        bytes += a.size() * a.getDataType().getNumOfBytes();
+      }
+      for (NDArray a : batch.getLabels()) {
+        bytes += a.size() * a.getDataType().getNumOfBytes();
+      }
+      ahead.bytesPerUnit(bytes);
+    }
     queue.add(life.arrived(batch));
   }
 
@@ -100,14 +116,18 @@ final class TrainerFeed extends BaseSubscriber<TensorBatch> {
   }
 
   /**
-   * On the training thread, once a batch taken is in hand and its wait counted: asks for more every
-   * {@code refill} batches. Apart from {@link #take()} so that the wake-up of the stages upstream,
-   * which may take this thread's CPU for a while, falls in the step and not in the wait.
+   * On the training thread, once a batch taken is in hand and its wait counted: tops the demand up
+   * to {@code ahead} once half of it or more is missing. Apart from {@link #take()} so that the
+   * wake-up of the stages upstream, which may take this thread's CPU for a while, falls in the step
+   * and not in the wait.
    */
   void taken() {
-    if (++taken == refill) {
-      taken = 0;
-      request(refill);
+    outstanding--;
+    int want = ahead.value();
+    long missing = want - outstanding;
+    if (missing >= Math.max(1, want / 2)) {
+      outstanding += missing;
+      request(missing);
     }
   }
 

@@ -4,6 +4,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.memflux.core.Batch;
 import dev.memflux.core.stage.StageMeter;
+import dev.memflux.core.tune.Knob;
+import dev.memflux.core.tune.Tuner;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -87,16 +89,39 @@ public final class TrainingOptions {
 
   /**
    * The training thread's demand: batches requested ahead of the one it trains, converted and
-   * waiting for it at most.
+   * waiting for it at most; as set, or the default a tuner starts from.
    */
   public int batchesAhead() {
-    return b.batchesAhead;
+    return b.batchesAhead > 0 ? b.batchesAhead : Tensors.DEFAULT_BATCHES_AHEAD;
+  }
+
+  /**
+   * A knob for the training thread's demand, new for each run: fixed when {@link
+   * Builder#batchesAhead} set it, else tunable from 1 to {@value #MAX_BATCHES_AHEAD}.
+   */
+  Knob batchesAheadKnob() {
+    return b.batchesAhead > 0
+        ? Knob.fixed("batchesAhead", Knob.Kind.BUFFER, b.batchesAhead)
+        : Knob.tunable("batchesAhead", Knob.Kind.BUFFER, batchesAhead(), 1, MAX_BATCHES_AHEAD);
+  }
+
+  /** Whether a {@link Tuner} chooses the stage sizes the user left unset while the run goes. */
+  public boolean tuning() {
+    return b.tuning;
+  }
+
+  /** Bytes the tuned stage sizes may hold together: batches ahead, in flight, being gathered. */
+  public long memoryBudget() {
+    return b.memoryBudget >= 0 ? b.memoryBudget : Tuner.defaultBudget();
   }
 
   /** How often the batches in flight are sampled. */
   public Duration sampleInterval() {
     return b.sampleInterval;
   }
+
+  /** The most batches a tuner asks for ahead of the one being trained. */
+  public static final int MAX_BATCHES_AHEAD = 32;
 
   /** Builds {@link TrainingOptions}; each method returns a new builder. */
   public static final class Builder {
@@ -111,8 +136,10 @@ public final class TrainingOptions {
     private String checkpointName = "model";
     private long checkpointEvery;
     private List<StageMeter> stageMeters = List.of();
-    private int batchesAhead = Tensors.DEFAULT_BATCHES_AHEAD;
+    private int batchesAhead; // 0: not set, tuned from the default
     private Duration sampleInterval = Duration.ofMillis(250);
+    private boolean tuning = true;
+    private long memoryBudget = -1; // the tuner's default
 
     private Builder() {}
 
@@ -129,6 +156,8 @@ public final class TrainingOptions {
       c.stageMeters = stageMeters;
       c.batchesAhead = batchesAhead;
       c.sampleInterval = sampleInterval;
+      c.tuning = tuning;
+      c.memoryBudget = memoryBudget;
       return c;
     }
 
@@ -217,7 +246,9 @@ public final class TrainingOptions {
      * each right after taking a batch: a refill wakes the stages upstream, which costs the training
      * thread 25-80 µs on a VM, so with 8 that happens every 4 steps, and never between finishing a
      * step and starting the next. Up to this many batches hold pooled buffers, and on a GPU device
-     * memory besides: lower it for very large batches.
+     * memory besides: lower it for very large batches. Unless set, the run's tuner chooses it (see
+     * {@link #tuning(boolean)}); on a device other than the CPU the conversion thread still queues
+     * at most the default.
      */
     public Builder batchesAhead(int batchesAhead) {
       if (batchesAhead < 1) {
@@ -236,6 +267,35 @@ public final class TrainingOptions {
       }
       Builder c = copy();
       c.sampleInterval = interval;
+      return c;
+    }
+
+    /**
+     * Whether a {@link Tuner} chooses, while the run goes, the stage sizes the user left unset
+     * (default true): the knobs on the {@link #stageMeters} (the loader's {@code prefetch} and
+     * {@code gatherThreads}, the augmentation's {@code parallelism}) and {@link #batchesAhead}. It
+     * measures each stage's busy time and the training thread's data wait and climbs, as tf.data's
+     * AUTOTUNE does, to the smallest setting predicted to keep the step fed, within {@link
+     * #memoryBudget}. {@link TrainingReport#tuning()} says what it chose and why. Sizes set
+     * explicitly are never changed.
+     */
+    public Builder tuning(boolean tuning) {
+      Builder c = copy();
+      c.tuning = tuning;
+      return c;
+    }
+
+    /**
+     * Bytes the tuned stage sizes may hold together, counting each batch gathered or waiting ahead
+     * (default {@link Tuner#defaultBudget()}: a quarter of the JVM's maximum heap, at least 64
+     * MiB). The tuner never goes above it; sizes set explicitly count towards it but stay as set.
+     */
+    public Builder memoryBudget(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("memoryBudget must be >= 0, was " + bytes);
+      }
+      Builder c = copy();
+      c.memoryBudget = bytes;
       return c;
     }
 

@@ -1,5 +1,6 @@
 package dev.memflux.train;
 
+import dev.memflux.core.tune.TuningReport;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -19,6 +20,8 @@ import java.util.Objects;
  *     was in hand (threads started, classes loaded, the first gather, augmentation and conversion
  *     on a cold JVM); not counted in any epoch, so an epoch's data wait says whether the pipeline
  *     keeps up once running
+ * @param tuning the stage sizes the run's tuner chose and why ({@link
+ *     TrainingOptions.Builder#tuning})
  */
 public record TrainingReport(
     List<EpochReport> epochs,
@@ -27,7 +30,8 @@ public record TrainingReport(
     List<FlightSample> inFlight,
     String bottleneck,
     double seconds,
-    double firstBatchSeconds) {
+    double firstBatchSeconds,
+    TuningReport tuning) {
 
   /** Copies the lists in. */
   public TrainingReport {
@@ -35,6 +39,7 @@ public record TrainingReport(
     stages = List.copyOf(stages);
     inFlight = List.copyOf(inFlight);
     Objects.requireNonNull(bottleneck, "bottleneck");
+    Objects.requireNonNull(tuning, "tuning");
   }
 
   /** The last epoch's report. */
@@ -65,10 +70,10 @@ public record TrainingReport(
   }
 
   /**
-   * A few lines for a terminal: one per epoch, one per stage and the bottleneck. An epoch's line
-   * shows the figures the trainer's evaluators produced: the training loss, the validation loss
-   * when there was validation, and accuracies only when an accuracy evaluator ran (never {@code
-   * NaN} for a regression).
+   * A few lines for a terminal: one per epoch, one per stage, the bottleneck, then the tuning (one
+   * line per knob). An epoch's line shows the figures the trainer's evaluators produced: the
+   * training loss, the validation loss when there was validation, and accuracies only when an
+   * accuracy evaluator ran (never {@code NaN} for a regression).
    */
   public String summary() {
     StringBuilder sb = new StringBuilder();
@@ -104,6 +109,6 @@ public record TrainingReport(
             Locale.ROOT,
             "first batch after %.2f s (pipeline start-up, not in the data wait)%n",
             firstBatchSeconds));
-    return sb.append(bottleneck).toString();
+    return sb.append(bottleneck).append('\n').append(tuning.summary()).toString();
   }
 }

@@ -8,6 +8,8 @@ import ai.djl.training.listener.EarlyStoppingListener.EarlyStoppedException;
 import dev.memflux.core.Batch;
 import dev.memflux.core.StageException;
 import dev.memflux.core.stage.StageMeter;
+import dev.memflux.core.tune.Knob;
+import dev.memflux.core.tune.TuningReport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.MonoSink;
@@ -40,24 +43,31 @@ final class TrainingRun {
   private final Checkpoints checkpoints;
   private final EpochLedger ledger = new EpochLedger();
   private final Duration sampleInterval;
-  private final StageMeter trainMeter = new StageMeter("train", 1);
+  private final StageMeter trainMeter;
   private final List<StageMeter> stages;
+  private final TrainingOptions options;
   private final CountDownLatch released = new CountDownLatch(1);
   private final AtomicBoolean started = new AtomicBoolean();
   private @Nullable PipelineMonitor monitor; // made when the batches are subscribed
+  private @Nullable TuningLoop tuning; // null when tuning is off
   private long firstBatchNanos = -1;
 
   /** When {@link #begin} subscribed: the first batch's wait counts from here. */
   private long beganNanos;
 
+  // Data wait so far, epoch 0 onwards: written by the training thread, read by the tuner's.
+  private final AtomicLong dataWaitNanos = new AtomicLong();
   private volatile boolean cancelled;
 
   TrainingRun(Trainer trainer, TrainingOptions options, MonoSink<TrainingReport> sink) {
     this.trainer = trainer;
     this.device = options.device().orElse(trainer.getDevices()[0]);
     this.sink = sink;
+    this.options = options;
     this.tensors = tensors(trainer, options);
-    this.feed = new TrainerFeed("train", options.batchesAhead(), sink.contextView());
+    Knob ahead = options.batchesAheadKnob();
+    this.trainMeter = new StageMeter("train", 1, ahead);
+    this.feed = new TrainerFeed("train", ahead, sink.contextView());
     this.validation =
         new Validation(trainer, options, tensors(trainer, options), sink.contextView());
     this.checkpoints = new Checkpoints(trainer.getModel(), options);
@@ -102,6 +112,9 @@ final class TrainingRun {
     }
     monitor = new PipelineMonitor(stages, sampleInterval);
     beganNanos = System.nanoTime();
+    if (options.tuning()) {
+      tuning = new TuningLoop(stages, options.memoryBudget(), sampleInterval, dataWaitNanos::get);
+    }
     tensors.convert(batches, released::countDown).subscribe(feed);
     // Grad mode is thread-local and DJL allows one gradient collector at a time: one thread does
     // every forward, backward and step. A daemon: a forgotten run must not keep the JVM alive.
@@ -141,6 +154,7 @@ final class TrainingRun {
       } else {
         // For the trainer's Metrics (a progress display, say): the exact wait, in nanoseconds.
         trainer.addMetric(Training.DATA_WAIT_METRIC, ready);
+        dataWaitNanos.addAndGet(waited);
       }
       feed.taken();
       train(batch, waited);
@@ -215,6 +229,10 @@ final class TrainingRun {
     PipelineMonitor monitor = Objects.requireNonNull(this.monitor, "subscribed");
     feed.stop();
     monitor.stop();
+    TuningReport tuned =
+        tuning != null
+            ? tuning.stop()
+            : TuningReport.none("off: the stage sizes stayed as set or defaulted");
     // the batches ended (or failed) mid-epoch: report the part that was trained
     ledger.endPartial();
     double seconds = monitor.seconds();
@@ -228,7 +246,8 @@ final class TrainingRun {
             monitor.samples(),
             Bottleneck.verdict(stages, TrainingReport.dataWaitPercent(epochs)),
             seconds,
-            Math.max(0, firstBatchNanos) / 1e9);
+            Math.max(0, firstBatchNanos) / 1e9,
+            tuned);
     try {
       released.await(RELEASE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import dev.memflux.core.Batch;
 import dev.memflux.core.StageException;
+import dev.memflux.core.tune.Knob;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +46,11 @@ final class Validation {
       return;
     }
     CountDownLatch released = new CountDownLatch(1);
-    TrainerFeed feed = new TrainerFeed("validation", options.batchesAhead(), context);
+    TrainerFeed feed =
+        new TrainerFeed(
+            "validation",
+            Knob.fixed("batchesAhead", Knob.Kind.BUFFER, options.batchesAhead()),
+            context);
     current = feed;
     try {
       tensors.convert(batches, released::countDown).subscribe(feed);

@@ -1,5 +1,7 @@
 package dev.memflux.core.stage;
 
+import dev.memflux.core.tune.Knob;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -12,6 +14,9 @@ import java.util.concurrent.atomic.LongAdder;
  * batches in flight between stages (the difference of two stages' {@link #completed()} counts).
  * Thread-safe and cheap.
  *
+ * <p>A stage whose settings a {@link dev.memflux.core.tune.Tuner} may change attaches their {@link
+ * Knob knobs} here: the meter measures the work they divide or buffer.
+ *
  * <p>Each recorded batch is also a JDK Flight Recorder event, {@code dev.memflux.StageBatch} (stage
  * name, busy time, workers), in the "memflux" category of JDK Mission Control, whenever a recording
  * enables it: {@code java -XX:StartFlightRecording=filename=run.jfr ...}.
@@ -22,17 +27,28 @@ public final class StageMeter {
   private final LongAdder busyNanos = new LongAdder();
   private final LongAdder completed = new LongAdder();
   private final int workers;
+  private final List<Knob> knobs;
 
   /**
    * @param name the stage name shown in reports, e.g. {@code "gather"}
    * @param workers threads the stage runs on, so busy time can be shown as a share of capacity
+   *     (with a {@link Knob.Kind#THREADS} or {@link Knob.Kind#READS} knob, its value instead)
+   * @param knobs the stage's settings a tuner may change: at most one of each kind, {@code THREADS}
+   *     and {@code READS} counting as one
+   * @throws IllegalArgumentException when {@code workers < 1} or two knobs are of one kind
    */
-  public StageMeter(String name, int workers) {
+  public StageMeter(String name, int workers, Knob... knobs) {
     this.name = Objects.requireNonNull(name, "name");
     if (workers < 1) {
       throw new IllegalArgumentException("workers must be >= 1, was " + workers);
     }
     this.workers = workers;
+    this.knobs = List.of(knobs);
+    if (this.knobs.stream().filter(k -> k.kind() == Knob.Kind.BUFFER).count() > 1
+        || this.knobs.stream().filter(k -> k.kind() != Knob.Kind.BUFFER).count() > 1) {
+      throw new IllegalArgumentException(
+          name + ": at most one knob of threads (or reads) and one of buffers, was " + this.knobs);
+    }
   }
 
   /** Records one finished batch that kept a worker busy from {@code startNanos} to now. */
@@ -55,9 +71,19 @@ public final class StageMeter {
     return name;
   }
 
-  /** Threads the stage runs on. */
+  /** Threads the stage runs on: its threads (or reads) knob's value, if it has one. */
   public int workers() {
+    for (Knob k : knobs) {
+      if (k.kind() != Knob.Kind.BUFFER) {
+        return k.value();
+      }
+    }
     return workers;
+  }
+
+  /** The stage's knobs: the settings a tuner may change while it runs. */
+  public List<Knob> knobs() {
+    return knobs;
   }
 
   /** Total busy time of all workers, in nanoseconds. */

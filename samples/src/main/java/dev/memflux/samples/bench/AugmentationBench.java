@@ -67,7 +67,8 @@ final class AugmentationBench {
                     true,
                     parallelism,
                     s,
-                    settings.batchSize()));
+                    settings.batchSize(),
+                    ""));
           }
         }
       }

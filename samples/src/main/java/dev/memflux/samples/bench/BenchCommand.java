@@ -3,7 +3,6 @@ package dev.memflux.samples.bench;
 import dev.memflux.samples.data.DataSource;
 import dev.memflux.samples.data.OutputPlaces;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -53,8 +52,10 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--only",
       split = ",",
       paramLabel = "SECTION",
-      description = "Run only these sections, of: ${COMPLETION-CANDIDATES} (default: all).")
-  private Set<BenchRun.Section> only = EnumSet.allOf(BenchRun.Section.class);
+      description =
+          "Run only these sections, of: ${COMPLETION-CANDIDATES} (default: all but quickstart,"
+              + " which runs the README's quickstart and memflux train alternately, minutes).")
+  private Set<BenchRun.Section> only = BenchRun.Section.defaults();
 
   @Option(
       names = "--peer-script",

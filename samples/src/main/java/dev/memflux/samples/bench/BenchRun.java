@@ -4,6 +4,7 @@ import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -18,7 +19,7 @@ import reactor.core.scheduler.Schedulers;
  *
  * <pre>{@code
  * BenchSettings settings = new BenchSettings(true, 1.0);
- * new BenchRun(settings, new BenchFiles(dir, settings), EnumSet.allOf(BenchRun.Section.class),
+ * new BenchRun(settings, new BenchFiles(dir, settings), BenchRun.Section.defaults(),
  *         Optional.empty(), System.out, System.err)
  *     .run(Path.of("bench.json"));
  * }</pre>
@@ -35,8 +36,15 @@ final class BenchRun {
     layouts,
     /** Loader plus augmentation. */
     augment,
-    /** Training three ways. */
-    train
+    /** Training four ways. */
+    train,
+    /** The README's quickstart against {@code memflux train}, in JVMs of their own. */
+    quickstart;
+
+    /** What runs without {@code --only}: all but the quickstart, which takes minutes. */
+    static Set<Section> defaults() {
+      return EnumSet.complementOf(EnumSet.of(quickstart));
+    }
   }
 
   /** The work of one section. */
@@ -95,6 +103,7 @@ final class BenchRun {
     section(Section.layouts, results, new LayoutBench(settings, files, log)::run);
     section(Section.augment, results, new AugmentationBench(settings, files)::run);
     section(Section.train, results, new TrainingBench(settings, files, log)::run);
+    section(Section.quickstart, results, new QuickstartBench(settings, log)::run);
     double memfluxSeconds = Timing.since(start);
     if (peer.isPresent()) {
       measure("peer", results, () -> peer.get().run(files.dir(), log));

@@ -100,7 +100,7 @@ final class LayoutBench {
       String name = names.get(k);
       Timing.Summary s = Timing.summarize(timed.get(k));
       results.add(
-          Result.measured("layout", "memflux", name, d.id(), true, 2, s, settings.batchSize()));
+          Result.measured("layout", "memflux", name, d.id(), true, 2, s, settings.batchSize(), ""));
       if (name.equals("plain")) {
         plain = s.samplesPerSec();
       } else {

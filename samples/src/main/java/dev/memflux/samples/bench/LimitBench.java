@@ -115,6 +115,6 @@ final class LimitBench {
 
   private static Result row(
       String impl, String variant, @Nullable String dataset, int threads, Timing.Summary s) {
-    return Result.measured("limit", impl, variant, dataset, false, threads, s, 0);
+    return Result.measured("limit", impl, variant, dataset, false, threads, s, 0, "");
   }
 }

@@ -47,7 +47,15 @@ final class LoaderBench {
                     EpochTimer.epochs(loader.batches(), d.rowBytes(), settings.warmups(), perRep));
             results.add(
                 Result.measured(
-                    "loader", "memflux", "", d.id(), shuffle, threads, s, settings.batchSize()));
+                    "loader",
+                    "memflux",
+                    "",
+                    d.id(),
+                    shuffle,
+                    threads,
+                    s,
+                    settings.batchSize(),
+                    ""));
           }
         }
       }

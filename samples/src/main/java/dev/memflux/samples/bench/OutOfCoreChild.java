@@ -114,7 +114,8 @@ public final class OutOfCoreChild {
                   Double.NaN,
                   Double.NaN,
                   1,
-                  BATCH)));
+                  BATCH,
+                  "")));
       System.err.printf(
           Locale.ROOT,
           "bench: out-of-core %s: %.0f rows/s over %.1f s%n",

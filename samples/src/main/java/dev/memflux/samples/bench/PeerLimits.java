@@ -69,7 +69,8 @@ final class PeerLimits {
               Double.NaN,
               Double.NaN,
               0,
-              0));
+              0,
+              ""));
     } catch (NumberFormatException e) {
       throw new IOException("unreadable line in the peer's " + tsv + ": " + line, e);
     }

@@ -21,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * @param spread (max - min) / median of the repetitions' rates (bytes per second), NaN when unknown
  * @param reps timed repetitions, 0 when unknown
  * @param batch samples per batch, 0 when none
+ * @param pipeline for a training row, what fed the model: {@code plain} (loader → standardise →
+ *     tensors, as {@code memflux train} runs) or {@code augment} (with {@code --augment}); {@code
+ *     ""} elsewhere
  */
 record Result(
     String stage,
@@ -34,16 +37,21 @@ record Result(
     double dataWaitPct,
     double spread,
     int reps,
-    int batch) {
+    int batch,
+    String pipeline) {
 
   /** Checks the names. */
   Result {
     Objects.requireNonNull(stage, "stage");
     Objects.requireNonNull(impl, "impl");
     Objects.requireNonNull(variant, "variant");
+    Objects.requireNonNull(pipeline, "pipeline");
   }
 
-  /** A row measured by {@link Timing}: its rates, data wait, spread and repetitions are s's. */
+  /**
+   * A row measured by {@link Timing}: its rates, data wait, spread and repetitions are s's; {@code
+   * pipeline} is what fed a trained model, {@code ""} outside training.
+   */
   static Result measured(
       String stage,
       String impl,
@@ -52,7 +60,8 @@ record Result(
       boolean shuffle,
       int threads,
       Timing.Summary s,
-      int batch) {
+      int batch,
+      String pipeline) {
     return new Result(
         stage,
         impl,
@@ -65,6 +74,7 @@ record Result(
         s.dataWaitPct(),
         s.spread(),
         s.reps(),
-        batch);
+        batch,
+        pipeline);
   }
 }

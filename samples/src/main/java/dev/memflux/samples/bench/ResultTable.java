@@ -56,7 +56,7 @@ final class ResultTable {
               FORMAT,
               r.stage(),
               r.impl(),
-              r.variant(),
+              r.pipeline().isEmpty() ? r.variant() : r.variant() + " " + r.pipeline(),
               r.dataset() == null ? "-" : r.dataset(),
               r.stage().equals("limit") ? "-" : r.shuffle() ? "T" : "F",
               r.threads(),

@@ -24,11 +24,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * The results file shared with the peer: {@code {"results": [ {...}, ... ]}}, one object per
  * measurement with the keys {@code stage}, {@code impl}, {@code dataset}, {@code shuffle}, {@code
- * threads}, {@code samples_per_sec}, {@code gb_per_sec}, for training {@code data_wait_pct}, and
- * the extras {@code variant}, {@code spread}, {@code reps}, {@code batch}. A figure that does not
- * exist for a row (samples of a memory copy) is {@code null}. Tools outside the project read these
- * names: keep them. Reading accepts what Python's {@code json} writes for non-finite floats ({@code
- * NaN}, {@code Infinity}, {@code -Infinity}).
+ * threads}, {@code samples_per_sec}, {@code gb_per_sec}, for training {@code data_wait_pct} and
+ * {@code pipeline} ({@code plain} or {@code augment}: what fed the model), and the extras {@code
+ * variant}, {@code spread}, {@code reps}, {@code batch}. A figure that does not exist for a row
+ * (samples of a memory copy) is {@code null}. Tools outside the project read these names: keep
+ * them. Reading accepts what Python's {@code json} writes for non-finite floats ({@code NaN},
+ * {@code Infinity}, {@code -Infinity}).
  */
 final class ResultsJson {
 
@@ -78,6 +79,7 @@ final class ResultsJson {
       out.name("gb_per_sec").value(number(r.gbPerSec()));
       if (r.stage().equals("train")) {
         out.name("data_wait_pct").value(number(r.dataWaitPct()));
+        out.name("pipeline").value(r.pipeline());
       }
       out.name("spread").value(number(r.spread()));
       out.name("reps").value(r.reps());
@@ -140,7 +142,8 @@ final class ResultsJson {
               m.real("data_wait_pct", Double.NaN),
               m.real("spread", Double.NaN),
               (int) m.real("reps", 0),
-              (int) m.real("batch", 0)));
+              (int) m.real("batch", 0),
+              m.text("pipeline")));
     }
     return results;
   }

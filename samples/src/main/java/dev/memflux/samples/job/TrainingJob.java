@@ -5,16 +5,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
-import ai.djl.training.evaluator.Accuracy;
-import ai.djl.training.listener.TrainingListener;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import dev.memflux.augment.Augment;
 import dev.memflux.augment.ImageLayout;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
-import dev.memflux.core.Shuffle;
 import dev.memflux.samples.data.DataSource;
 import dev.memflux.samples.report.TimelineRecorder;
 import dev.memflux.samples.report.TrainOutcome;
@@ -32,8 +26,8 @@ import java.util.function.Consumer;
 import reactor.core.Exceptions;
 
 /**
- * Runs one training job: memory-mapped .npy files → {@link Loader} → {@link Augment} → {@code
- * Training.fit} with a {@link Classifiers} block, softmax cross-entropy and Adam, validating on the
+ * Runs one training job: memory-mapped .npy files → {@link TrainPipeline} (loader, augmentation,
+ * trainer configuration) → {@code Training.fit} with a {@link Classifiers} block, validating on the
  * test split (standardised, never augmented) after every epoch. Everything it opens (arrays, model,
  * trainer) is closed before it returns or throws.
  *
@@ -43,15 +37,6 @@ import reactor.core.Exceptions;
  * }</pre>
  */
 public final class TrainingJob {
-
-  /** Random-crop padding, in pixels: shifts of up to 1 pixel; garments are centred. */
-  static final int CROP_PADDING = 1;
-
-  /**
-   * Largest random rotation, in degrees: small, since garments are photographed upright; 10 (and
-   * 2-pixel shifts) left the CNN underfitting after 10 epochs.
-   */
-  static final double MAX_ROTATION = 3;
 
   // Validation does no backward pass: bigger batches make it faster at no cost in accuracy.
   private static final int VALIDATION_BATCH = 1000;
@@ -78,27 +63,27 @@ public final class TrainingJob {
       TrainInputs inputs = TrainInputs.check(x, y, testX, testY, settings.model());
       long[] image = inputs.imageShape();
       ChannelStats stats = inputs.stats();
-      Loader loader =
-          Loader.builder(x, y)
-              .batchSize(settings.batchSize())
-              .shuffle(Shuffle.random(settings.seed()))
-              .epochs(settings.epochs())
-              .prefetch(settings.prefetch())
-              .gatherThreads(settings.workers())
-              .build();
-      out.println("loader: " + loader.io());
+      TrainPipeline pipeline = TrainPipeline.of(settings, x, y, stats, b -> b);
+      out.println("loader: " + pipeline.loader().io());
+      // Validation is not tuned: it runs as set, or on every processor.
+      int workers =
+          settings.workers() == TrainSettings.TUNED
+              ? Runtime.getRuntime().availableProcessors()
+              : settings.workers();
       Loader testLoader =
           Loader.builder(testX, testY)
               .batchSize(VALIDATION_BATCH)
-              .prefetch(settings.prefetch())
-              .gatherThreads(settings.workers())
+              .prefetch(
+                  settings.prefetch() == TrainSettings.TUNED
+                      ? TrainSettings.DEFAULT_PREFETCH
+                      : settings.prefetch())
+              .gatherThreads(workers)
               .build();
-      Augment trainImages = trainImages(settings, image, stats);
       Augment testImages =
           Augment.images(ImageLayout.CHW)
               .toFloat(1 / 255f)
               .normalize(stats.mean(), stats.std())
-              .parallelism(settings.workers());
+              .parallelism(workers);
       CpuTraining.tune();
       // Parameter initialisation and dropout draw from the engine's generator.
       Engine.getInstance().setRandomSeed(Long.hashCode(settings.seed()));
@@ -111,8 +96,9 @@ public final class TrainingJob {
             warnings.accept(
                 "skipped a damaged checkpoint: " + damaged + "; resuming from " + resumed.params());
           }
-          loader = loader.resumeFrom(resumed.state());
+          pipeline = pipeline.resumeFrom(resumed.state());
         }
+        Loader loader = pipeline.loader();
         long firstEpoch = loader.startState().epoch();
         if (firstEpoch >= settings.epochs()) {
           throw new IllegalArgumentException(
@@ -129,28 +115,20 @@ public final class TrainingJob {
                 .build();
         TimelineRecorder timeline =
             new TimelineRecorder(
-                List.of(loader.gatherMeter(), trainImages.meter(), progress.stepMeter()),
+                List.of(loader.gatherMeter(), pipeline.images().meter(), progress.stepMeter()),
                 TIMELINE_INTERVAL);
-        DefaultTrainingConfig config =
-            new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                .addEvaluator(new Accuracy())
-                .optOptimizer(
-                    Optimizer.adam().optLearningRateTracker(learningRate(settings, loader)).build())
-                .addTrainingListeners(TrainingListener.Defaults.basic())
-                .addTrainingListeners(progress, timeline);
+        DefaultTrainingConfig config = pipeline.config().addTrainingListeners(progress, timeline);
         try (Trainer trainer = model.newTrainer(config)) {
           trainer.initialize(new Shape(1, image[0], image[1], image[2]));
           TrainingOptions.Builder options =
-              TrainingOptions.builder()
-                  .validation(() -> testLoader.batches().transform(testImages))
-                  .stageMeters(loader.gatherMeter(), trainImages.meter());
+              pipeline.options().validation(() -> testLoader.batches().transform(testImages));
           if (settings.checkpoint() != null) {
             options = options.checkpoints(settings.checkpoint(), settings.model());
           }
           TrainingReport report;
           timeline.start();
           try (timeline) {
-            report = fit(trainer, loader, trainImages, options.build());
+            report = fit(trainer, pipeline, options.build());
           }
           return new TrainOutcome(
               data.description(),
@@ -165,43 +143,10 @@ public final class TrainingJob {
     }
   }
 
-  /**
-   * Adam's rate decays along a cosine from {@code --lr} to 1% of it over the epochs still to train:
-   * the large early steps find a good region fast, the small late ones settle into it.
-   */
-  private static Tracker learningRate(TrainSettings settings, Loader loader) {
-    long epochsLeft = settings.epochs() - loader.startState().epoch();
-    int updates = (int) Math.min(Integer.MAX_VALUE, epochsLeft * loader.batchesPerEpoch());
-    return Tracker.cosine()
-        .setBaseValue(settings.learningRate())
-        .optFinalValue(settings.learningRate() / 100)
-        .setMaxUpdates(Math.max(1, updates))
-        .build();
-  }
-
-  /** Standardisation, after the random flip, rotation and crop when asked for. */
-  private static Augment trainImages(TrainSettings settings, long[] image, ChannelStats stats) {
-    Augment augment = Augment.images(ImageLayout.CHW).toFloat(1 / 255f);
-    if (settings.augment()) {
-      // Before standardising, so rotation and crop fill the border with black, the background.
-      augment =
-          augment
-              .horizontalFlip(0.5)
-              .rotate(MAX_ROTATION)
-              .randomCrop((int) Math.min(image[1], image[2]), CROP_PADDING);
-    }
-    return augment
-        .normalize(stats.mean(), stats.std())
-        .seed(settings.seed())
-        .parallelism(settings.workers());
-  }
-
   private static TrainingReport fit(
-      Trainer trainer, Loader loader, Augment augment, TrainingOptions options) throws IOException {
+      Trainer trainer, TrainPipeline pipeline, TrainingOptions options) throws IOException {
     try {
-      return Training.fit(trainer, loader.batches().transform(augment), options)
-          .blockOptional()
-          .orElseThrow();
+      return Training.fit(trainer, pipeline.batches(), options).blockOptional().orElseThrow();
     } catch (RuntimeException e) {
       // block() wraps checked exceptions; give callers back the IOException a file caused.
       if (Exceptions.unwrap(e) instanceof IOException io) {

@@ -1,7 +1,8 @@
 /**
  * What {@code memflux train} trains and how: {@code TrainingJob} runs it, with its checked
- * settings, the checks of its input data, the image classifiers (not the benchmark's models, which
- * are {@code bench.BenchModels}) and the per-channel standardisation of the input.
+ * settings, the checks of its input data, the image classifiers, the per-channel standardisation of
+ * the input and {@code TrainPipeline}, the loader, augmentation and trainer configuration that the
+ * benchmark's training rows measure too.
  */
 @NullMarked
 @CheckReturnValue

@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import dev.memflux.core.tune.TuningReport;
 import dev.memflux.samples.job.TrainSettings;
 import dev.memflux.train.EpochReport;
 import dev.memflux.train.StageReport;
@@ -14,6 +15,7 @@ import dev.memflux.train.TrainingReport;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code report.json} of a training run: the summary of the {@code --json} line, the settings,
@@ -26,6 +28,11 @@ import java.util.Locale;
  *   "in_flight": [{"from": "gather", "to": "augment", "seconds": [...], "batches": [...]}, ...],
  *   "epochs": [{"epoch": 0, "validation_start_seconds": 9.87, "end_seconds": 10.42}, ...]}
  * </pre>
+ *
+ * <p>{@code "tuning"} holds what the run's tuner chose and why: {@code {"verdict": ...,
+ * "memory_budget_bytes": ..., "memory_bytes": ..., "knobs": [{"stage": "gather", "knob":
+ * "prefetch", "value": 2, "tuned": true, "why": ...}, ...]}}; a size the command line set is in
+ * {@code "settings"}, where {@code 0} means tuned.
  *
  * <p>A figure that is not finite (no validation, say) is {@code null}.
  */
@@ -50,6 +57,7 @@ final class ReportJson {
     io.addProperty("reason", outcome.io().reason());
     json.add("io", io);
     json.addProperty("bottleneck", report.bottleneck());
+    json.add("tuning", tuning(report.tuning()));
     json.addProperty("stopped_early", report.stoppedEarly());
     JsonArray epochs = new JsonArray();
     report.epochs().forEach(e -> epochs.add(epoch(e)));
@@ -62,6 +70,25 @@ final class ReportJson {
     json.add("charts", files);
     json.add("timeline", timeline(series));
     return TrainSummary.GSON.toJson(json);
+  }
+
+  private static JsonObject tuning(TuningReport tuning) {
+    JsonObject json = new JsonObject();
+    json.addProperty("verdict", tuning.verdict());
+    json.addProperty("memory_budget_bytes", tuning.memoryBudget());
+    json.addProperty("memory_bytes", tuning.memoryBytes());
+    JsonArray knobs = new JsonArray();
+    for (TuningReport.Setting s : tuning.settings()) {
+      JsonObject knob = new JsonObject();
+      knob.addProperty("stage", s.stage());
+      knob.addProperty("knob", s.knob());
+      knob.addProperty("value", s.value());
+      knob.addProperty("tuned", s.tuned());
+      knob.addProperty("why", s.why());
+      knobs.add(knob);
+    }
+    json.add("knobs", knobs);
+    return json;
   }
 
   private static JsonObject timeline(PipelineSeries series) {
@@ -162,7 +189,7 @@ final class ReportJson {
     return json;
   }
 
-  private static JsonElement path(Path p) {
+  private static JsonElement path(@Nullable Path p) {
     return p == null ? JsonNull.INSTANCE : new JsonPrimitive(p.toString());
   }
 }

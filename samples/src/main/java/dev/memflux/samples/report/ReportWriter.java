@@ -120,6 +120,10 @@ public final class ReportWriter {
     return md.toString();
   }
 
+  private static String size(int setting) {
+    return setting == TrainSettings.TUNED ? "tuned" : Integer.toString(setting);
+  }
+
   /** The settings as (name, value) rows. */
   private static List<String[]> settings(TrainOutcome outcome) {
     TrainSettings s = outcome.settings();
@@ -130,8 +134,8 @@ public final class ReportWriter {
     rows.add(new String[] {"batch size", Integer.toString(s.batchSize())});
     rows.add(new String[] {"learning rate (Adam)", Float.toString(s.learningRate())});
     rows.add(new String[] {"augment", Boolean.toString(s.augment())});
-    rows.add(new String[] {"workers", Integer.toString(s.workers())});
-    rows.add(new String[] {"prefetch", Integer.toString(s.prefetch())});
+    rows.add(new String[] {"workers", size(s.workers())});
+    rows.add(new String[] {"prefetch", size(s.prefetch())});
     rows.add(new String[] {"seed", Long.toString(s.seed())});
     rows.add(new String[] {"input mean", floats(outcome.stats().mean())});
     rows.add(new String[] {"input std", floats(outcome.stats().std())});

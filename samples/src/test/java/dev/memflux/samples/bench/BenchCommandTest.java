@@ -52,8 +52,9 @@ class BenchCommandTest {
     List<JsonObject> rows = new ArrayList<>();
     results.forEach(r -> rows.add(r.getAsJsonObject()));
     // Limits 6; loader 2 orders x 2 thread counts x 2 data sets; layouts 3 x 2 data sets; augment
-    // 2 interpolations x 2 parallelisms x 2 data sets; train 3 feeds x 2 models.
-    assertThat(rows).hasSize(6 + 8 + 6 + 8 + 6);
+    // 2 interpolations x 2 parallelisms x 2 data sets; train 4 feeds (preloaded, plain, augment,
+    // DJL) x 2 models.
+    assertThat(rows).hasSize(6 + 8 + 6 + 8 + 8);
     assertThat(rows)
         .extracting(r -> r.get("stage").getAsString())
         .contains("limit", "loader", "layout", "augment", "train");
@@ -75,9 +76,18 @@ class BenchCommandTest {
       if (row.get("stage").getAsString().equals("train")) {
         JsonElement wait = row.get("data_wait_pct");
         assertThat(wait.getAsDouble()).as("%s", row).isBetween(0.0, 100.0);
+        assertThat(row.get("pipeline").getAsString()).as("%s", row).isIn("plain", "augment");
+      } else {
+        assertThat(row.keySet()).as("%s", row).doesNotContain("pipeline");
       }
     }
     // one row per line, as the table shows them
-    assertThat(text.lines().filter(l -> l.startsWith("    {\"stage\": ")).count()).isEqualTo(34);
+    assertThat(text.lines().filter(l -> l.startsWith("    {\"stage\": ")).count()).isEqualTo(36);
+    // memflux trains as memflux train does, with and without --augment, for both of its models
+    assertThat(rows)
+        .filteredOn(r -> r.get("stage").getAsString().equals("train"))
+        .filteredOn(r -> r.get("impl").getAsString().equals("memflux"))
+        .extracting(r -> r.get("variant").getAsString() + " " + r.get("pipeline").getAsString())
+        .containsExactly("mlp plain", "mlp augment", "cnn plain", "cnn augment");
   }
 }

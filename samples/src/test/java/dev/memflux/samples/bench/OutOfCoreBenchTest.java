@@ -21,7 +21,8 @@ class OutOfCoreBenchTest {
         Double.NaN,
         Double.NaN,
         1,
-        256);
+        256,
+        "");
   }
 
   @Test
@@ -46,7 +47,8 @@ class OutOfCoreBenchTest {
                 Double.NaN,
                 Double.NaN,
                 0,
-                0),
+                0,
+                ""),
             new Result(
                 "limit",
                 "disk-seqread-1m-qd8",
@@ -59,7 +61,8 @@ class OutOfCoreBenchTest {
                 Double.NaN,
                 Double.NaN,
                 0,
-                0));
+                0,
+                ""));
     String table = OutOfCoreBench.render(rows);
     assertThat(table)
         .containsPattern("memflux random +T +1 +40,000 +0\\.492 +4\\.00x +0\\.80x")

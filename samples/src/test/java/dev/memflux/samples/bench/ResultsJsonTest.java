@@ -30,7 +30,8 @@ class ResultsJsonTest {
                 Double.NaN,
                 0.031,
                 7,
-                0),
+                0,
+                ""),
             new Result(
                 "train",
                 "memflux",
@@ -43,7 +44,8 @@ class ResultsJsonTest {
                 0.8,
                 Double.NaN,
                 3,
-                256),
+                256,
+                "augment"),
             djl(1234567, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY));
     Path file = dir.resolve("sub/bench.json");
 
@@ -54,7 +56,9 @@ class ResultsJsonTest {
     // six significant digits; JSON has no infinities, so they are written as unknown (null)
     assertThat(read.get(2)).isEqualTo(djl(1234570, Double.NaN, Double.NaN));
     String text = Files.readString(file);
-    assertThat(text).contains("\"samples_per_sec\": 1234570,", "\"dataset\": null");
+    assertThat(text)
+        .contains(
+            "\"samples_per_sec\": 1234570,", "\"dataset\": null", "\"pipeline\": \"augment\"");
     assertThat(text).doesNotContain("\\u003c", "Infinity", "NaN");
   }
 
@@ -71,7 +75,8 @@ class ResultsJsonTest {
         dataWaitPct,
         spread,
         0,
-        256);
+        256,
+        "plain");
   }
 
   @Test

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.memflux.core.DType;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.testing.ChildJvm;
+import dev.memflux.core.testing.Fifo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import static dev.memflux.samples.data.IdxFixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.memflux.core.testing.Fifo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -2,6 +2,7 @@ package dev.memflux.samples.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.memflux.core.tune.TuningReport;
 import dev.memflux.train.EpochReport;
 import dev.memflux.train.FlightSample;
 import dev.memflux.train.StageReport;
@@ -49,7 +50,14 @@ class PipelineSeriesTest {
             new FlightSample(1.5, new long[] {1, 4})),
         "compute-bound: data wait 0.1%",
         3.0,
-        0.1);
+        0.1,
+        new TuningReport(
+            List.of(
+                new TuningReport.Setting(
+                    "gather", "prefetch", 2, true, "batches come every 1 ms and go every 2 ms")),
+            64L << 20,
+            1L << 20,
+            "predicted data wait 0.10%, aimed below 0.5%"));
   }
 
   private static EpochReport epoch(long n) {

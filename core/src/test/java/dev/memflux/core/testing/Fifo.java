@@ -1,4 +1,4 @@
-package dev.memflux.samples.data;
+package dev.memflux.core.testing;
 
 import static org.assertj.core.api.Assertions.fail;
 
