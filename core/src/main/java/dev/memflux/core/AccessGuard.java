@@ -1,6 +1,7 @@
 package dev.memflux.core;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Guards a resource that many threads read against use after close, the role Lucene's {@code
@@ -15,6 +16,7 @@ final class AccessGuard {
 
   private final Object name;
   private final Runnable release;
+  private final @Nullable AccessGuard parent;
   private final AtomicInteger state = new AtomicInteger();
 
   /**
@@ -22,14 +24,26 @@ final class AccessGuard {
    * @param release frees the resource; runs once, on the thread that closes or leaves last
    */
   AccessGuard(Object name, Runnable release) {
+    this(name, release, null);
+  }
+
+  /**
+   * A guard whose accesses are also accesses of {@code parent}'s resource (a view reads its array's
+   * mapping): an access fails when either is closed, and neither is released under it.
+   *
+   * @param parent the guard of what this resource reads through, or null
+   */
+  AccessGuard(Object name, Runnable release, @Nullable AccessGuard parent) {
     this.name = name;
     this.release = release;
+    this.parent = parent;
   }
 
   /**
    * Starts an access.
    *
-   * @throws IllegalStateException naming the resource when it is closed
+   * @throws IllegalStateException naming the resource (or the one it reads through) when it is
+   *     closed
    */
   void enter() {
     int s;
@@ -39,10 +53,25 @@ final class AccessGuard {
         throw new IllegalStateException(name + " is closed");
       }
     } while (!state.compareAndSet(s, s + 1));
+    if (parent != null) {
+      try {
+        parent.enter();
+      } catch (RuntimeException | Error e) {
+        leaveSelf();
+        throw e;
+      }
+    }
   }
 
   /** Ends an access started by {@link #enter()}. */
   void leave() {
+    if (parent != null) {
+      parent.leave();
+    }
+    leaveSelf();
+  }
+
+  private void leaveSelf() {
     // Only the last access out after close sees exactly CLOSED, so the release happens once.
     if (state.decrementAndGet() == CLOSED) {
       release.run();
@@ -63,8 +92,8 @@ final class AccessGuard {
     }
   }
 
-  /** Whether {@link #close()} has not been called. */
+  /** Whether {@link #close()} has not been called, on this guard or the one it reads through. */
   boolean isOpen() {
-    return state.get() >= 0;
+    return state.get() >= 0 && (parent == null || parent.isOpen());
   }
 }

@@ -50,7 +50,9 @@ final class BlockCache {
     }
   }
 
-  private final FileReader reader;
+  /** A reader of each of the field's files, indexed by {@link RowLayout#file}. */
+  private final FileReader[] readers;
+
   private final RowLayout layout;
   private final long blockRows;
   private final long budget;
@@ -64,8 +66,9 @@ final class BlockCache {
     void submit(Runnable read, Consumer<@Nullable Throwable> onDone);
   }
 
-  BlockCache(FileReader reader, RowLayout layout, long blockRows, long budget, PieceReads pieces) {
-    this.reader = reader;
+  BlockCache(
+      FileReader[] readers, RowLayout layout, long blockRows, long budget, PieceReads pieces) {
+    this.readers = readers;
     this.layout = layout;
     this.blockRows = blockRows;
     this.budget = budget;
@@ -93,9 +96,12 @@ final class BlockCache {
       }
       long first = id * blockRows;
       long count = Math.min(blockRows, layout.rows() - first);
-      if (layout.contiguousRows(first) < count || count * layout.rowBytes() > Integer.MAX_VALUE) {
+      if (layout.contiguousRows(first, count) < count
+          || count * layout.rowBytes() > Integer.MAX_VALUE) {
         return null;
       }
+      // rows back to back lie in one file
+      FileReader reader = readers[layout.file(first)];
       long offset = layout.offset(first);
       int length = (int) (count * layout.rowBytes());
       int bytes = reader.span(offset, length);

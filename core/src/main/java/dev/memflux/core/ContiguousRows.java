@@ -20,7 +20,7 @@ record ContiguousRows(long dataOffset, long rowBytes, long rows) implements RowL
   }
 
   @Override
-  public long contiguousRows(long row) {
-    return rows - row;
+  public long contiguousRows(long row, long max) {
+    return Math.min(rows - row, max);
   }
 }

@@ -25,7 +25,10 @@ final class FieldReads {
   private final int field;
   private final AccessGuard array;
   private final RowLayout layout;
-  private final FileReader reader;
+
+  /** A reader of each of the field's files, indexed by {@link RowLayout#file}. */
+  private final FileReader[] readers;
+
   private final ReadBuffers buffers;
   private final @Nullable BlockCache blocks; // null: rows are read one by one
   private final Reads reads;
@@ -41,7 +44,7 @@ final class FieldReads {
       int field,
       AccessGuard array,
       RowLayout layout,
-      FileReader reader,
+      FileReader[] readers,
       ReadBuffers buffers,
       long blockRows,
       long blockBudget,
@@ -49,14 +52,14 @@ final class FieldReads {
     this.field = field;
     this.array = array;
     this.layout = layout;
-    this.reader = reader;
+    this.readers = readers;
     this.buffers = buffers;
     this.reads = reads;
     this.rowBytes = (int) layout.rowBytes();
     this.blocks =
         blockRows > 0
             ? new BlockCache(
-                reader,
+                readers,
                 layout,
                 blockRows,
                 blockBudget,
@@ -105,7 +108,7 @@ final class FieldReads {
   private void submitRuns(
       int[] order, int from, int to, int[] files, long[] offsets, PendingBatch p) {
     ByteBuffer dst = p.field(field);
-    int maxRun = reader.maxPiece();
+    int maxRun = readers[0].maxPiece(); // the field's files share its read buffers
     int i = from;
     while (i < to) {
       int first = order[i];
@@ -128,10 +131,11 @@ final class FieldReads {
         end = newEnd;
         j++;
       }
+      FileReader reader = readers[files[first]];
       if (straight) {
-        readStraight(start, (int) (end - start), first * rowBytes, dst, p);
+        readStraight(reader, start, (int) (end - start), first * rowBytes, dst, p);
       } else {
-        readScattered(order, i, j, offsets, start, (int) (end - start), dst, p);
+        readScattered(reader, order, i, j, offsets, start, (int) (end - start), dst, p);
       }
       i = j;
     }
@@ -140,7 +144,8 @@ final class FieldReads {
   /**
    * {@code length} bytes from file offset {@code start} to {@code dst} at {@code at}, in pieces.
    */
-  private void readStraight(long start, int length, int at, ByteBuffer dst, PendingBatch p) {
+  private void readStraight(
+      FileReader reader, long start, int length, int at, ByteBuffer dst, PendingBatch p) {
     int piece = reader.maxPiece();
     for (int done = 0; done < length; done += piece) {
       int k = done;
@@ -151,6 +156,7 @@ final class FieldReads {
 
   /** One read of a run, then each of its rows copied to its slot. */
   private void readScattered(
+      FileReader reader,
       int[] order,
       int from,
       int to,

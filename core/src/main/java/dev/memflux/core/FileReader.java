@@ -46,24 +46,25 @@ final class FileReader implements RowReader, AutoCloseable {
   }
 
   /**
-   * Opens {@code array}'s file for positional reads.
+   * Opens the file {@code mapped} maps, of an array of {@code dtype}, for positional reads.
    *
    * @param direct bypass the page cache ({@code O_DIRECT}); {@code buffers} must then be aligned to
    *     the file system's block size
    * @throws IOException when the file cannot be opened, or is no longer the file the array opened
    */
-  static FileReader open(NpyArray array, boolean direct, ReadBuffers buffers) throws IOException {
-    Path path = array.path();
+  static FileReader open(MappedReader mapped, DType dtype, boolean direct, ReadBuffers buffers)
+      throws IOException {
+    Path path = mapped.file();
     FileChannel channel = FileChannel.open(path, options(direct));
     try {
       Object key = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-      if (!Objects.equals(key, array.fileKey())) {
+      if (!Objects.equals(key, mapped.fileKey())) {
         throw new IOException(
             path
                 + ": the file was replaced since the array was opened; reopen it to read the new"
                 + " file out of core (the old one is only reachable through the array's mapping)");
       }
-      return new FileReader(path, channel, direct, array.dtype(), buffers);
+      return new FileReader(path, channel, direct, dtype, buffers);
     } catch (IOException | RuntimeException | Error e) {
       channel.close();
       throw e;

@@ -64,7 +64,7 @@ final class IoSettings {
       IoPolicy.DirectSupport direct) {
     List<IoPolicy.Field> facts = new ArrayList<>();
     for (NpyArray f : fields) {
-      facts.add(new IoPolicy.Field(f.path(), f.rows() * f.rowBytes(), f.layout().isPresent()));
+      facts.add(new IoPolicy.Field(f.path(), f.dataBytes(), f.layout().isPresent()));
     }
     IoPolicy.Decision decision = IoPolicy.decide(mode, facts, probe::read, direct);
     IoChoice choice = decision.choice();

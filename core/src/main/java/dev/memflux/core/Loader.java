@@ -3,6 +3,7 @@ package dev.memflux.core;
 import dev.memflux.core.stage.StageMeter;
 import dev.memflux.core.tune.Knob;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
@@ -274,8 +275,9 @@ public final class Loader {
       return t;
     }
     for (NpyArray f : settings.fields) {
-      if (f.isTruncated()) {
-        return new NpyAccessException(f.path(), t);
+      Path truncated = f.truncatedFile();
+      if (truncated != null) {
+        return new NpyAccessException(truncated, t);
       }
     }
     return t;
@@ -480,16 +482,16 @@ public final class Loader {
         Objects.requireNonNull(fields[f], "fields[" + f + "]");
         if (!fields[f].isOpen()) {
           throw new IllegalArgumentException(
-              "field " + f + " (" + fields[f].path() + ") is closed");
+              "field " + f + " (" + fields[f].name() + ") is closed");
         }
         if (fields[f].rows() != fields[0].rows()) {
           throw new IllegalArgumentException(
               "fields must have equal row counts: "
-                  + fields[0].path()
+                  + fields[0].name()
                   + " has "
                   + fields[0].rows()
                   + " rows, "
-                  + fields[f].path()
+                  + fields[f].name()
                   + " has "
                   + fields[f].rows());
         }
@@ -511,7 +513,7 @@ public final class Loader {
               "batchSize "
                   + batchSize
                   + " makes a batch of "
-                  + f.path()
+                  + f.name()
                   + " "
                   + f.rowBytes() * batchRows
                   + " bytes, above the 2 GiB a buffer can hold");

@@ -25,6 +25,10 @@ final class MappedReader implements RowReader {
   private static volatile int faultDrain;
 
   private final Path path;
+
+  /** The identity of the mapped file (its {@code fileKey}), to tell it from a replacement. */
+  private final Object fileKey;
+
   private final MappedChunks data;
   private final long regionStart;
   private final long regionEnd;
@@ -36,16 +40,19 @@ final class MappedReader implements RowReader {
   private volatile boolean viewsTaken;
 
   /**
+   * @param fileKey the file's identity when it was opened
    * @param data the mapping of the file's bytes {@code [regionStart, regionEnd)}
    * @param lengthProbe an open descriptor of the same file, kept open as long as this reader
    */
   MappedReader(
       Path path,
+      Object fileKey,
       MappedChunks data,
       long regionStart,
       long regionEnd,
       RandomAccessFile lengthProbe) {
     this.path = path;
+    this.fileKey = fileKey;
     this.data = data;
     this.regionStart = regionStart;
     this.regionEnd = regionEnd;
@@ -55,6 +62,11 @@ final class MappedReader implements RowReader {
   @Override
   public Path file() {
     return path;
+  }
+
+  /** The identity of the mapped file, to tell it from a file put in its place since. */
+  Object fileKey() {
+    return fileKey;
   }
 
   @Override

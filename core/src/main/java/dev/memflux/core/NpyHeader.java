@@ -127,35 +127,45 @@ record NpyHeader(DType dtype, boolean fortranOrder, long[] shape, String version
    * @throws NpyFormatException naming {@code file}, the byte offset, what was expected and found
    */
   static NpyHeader read(FileChannel channel, Path file) throws IOException {
-    long size = channel.size();
-    byte[] preamble = readBytes(channel, 0, (int) Math.min(size, 12));
+    return read(channel, file, 0, channel.size(), "file");
+  }
+
+  /**
+   * Reads and validates a .npy header that starts at byte {@code start} of {@code channel} and must
+   * end by byte {@code end}, as a stored member of an .npz does. Offsets in messages, and the
+   * header's {@link #dataOffset()}, are offsets in the file.
+   *
+   * @param container what ends at {@code end}, for messages: {@code "file"} or {@code "member"}
+   * @throws NpyFormatException naming {@code file}, the byte offset, what was expected and found
+   */
+  static NpyHeader read(FileChannel channel, Path file, long start, long end, String container)
+      throws IOException {
+    long size = end - start;
+    byte[] preamble = readBytes(channel, start, (int) Math.min(size, 12));
+    String ended = "end of " + container + " after " + size + " bytes";
     for (int i = 0; i < MAGIC.length; i++) {
       if (i >= preamble.length) {
-        throw new NpyFormatException(file, i, MAGIC_TEXT, "end of file after " + size + " bytes");
+        throw new NpyFormatException(file, start + i, MAGIC_TEXT, ended);
       }
       if (preamble[i] != MAGIC[i]) {
         throw new NpyFormatException(
-            file, i, MAGIC_TEXT + " (not a .npy file)", "bytes " + hex(preamble, 6));
+            file, start + i, MAGIC_TEXT + " (not a .npy file)", found(preamble));
       }
     }
     if (preamble.length < 8) {
-      throw new NpyFormatException(
-          file, preamble.length, "format version bytes", "end of file after " + size + " bytes");
+      throw new NpyFormatException(file, start + preamble.length, "format version bytes", ended);
     }
     int major = preamble[6] & 0xff;
     int minor = preamble[7] & 0xff;
     if (major < 1 || major > 3 || minor != 0) {
       throw new NpyFormatException(
-          file, 6, "format version 1.0, 2.0 or 3.0", "version " + major + "." + minor);
+          file, start + 6, "format version 1.0, 2.0 or 3.0", "version " + major + "." + minor);
     }
     int lengthBytes = major == 1 ? 2 : 4;
     int headerStart = 8 + lengthBytes;
     if (preamble.length < headerStart) {
       throw new NpyFormatException(
-          file,
-          8,
-          lengthBytes + "-byte header length",
-          "end of file after " + size + " bytes (truncated header)");
+          file, start + 8, lengthBytes + "-byte header length", ended + " (truncated header)");
     }
     ByteBuffer lengthField =
         ByteBuffer.wrap(preamble, 8, lengthBytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -163,21 +173,40 @@ record NpyHeader(DType dtype, boolean fortranOrder, long[] shape, String version
         major == 1 ? lengthField.getShort() & 0xffffL : lengthField.getInt() & 0xffffffffL;
     if (headerLength > MAX_HEADER_BYTES) {
       throw new NpyFormatException(
-          file, 8, "a header length of at most " + MAX_HEADER_BYTES + " bytes", headerLength + "");
+          file,
+          start + 8,
+          "a header length of at most " + MAX_HEADER_BYTES + " bytes",
+          headerLength + "");
     }
-    long dataOffset = headerStart + headerLength;
-    if (size < dataOffset) {
+    long dataOffset = start + headerStart + headerLength;
+    if (end < dataOffset) {
       throw new NpyFormatException(
           file,
-          size,
+          end,
           "a " + headerLength + "-byte header ending at byte " + dataOffset,
-          "end of file (truncated header)");
+          "end of " + container + " (truncated header)");
     }
-    byte[] raw = readBytes(channel, headerStart, (int) headerLength);
-    String text = decode(raw, major == 3, file, headerStart);
-    PyLiteralParser.Node root = PyLiteralParser.parse(text, file, headerStart, major == 3);
+    byte[] raw = readBytes(channel, start + headerStart, (int) headerLength);
+    String text = decode(raw, major == 3, file, start + headerStart);
+    PyLiteralParser.Node root = PyLiteralParser.parse(text, file, start + headerStart, major == 3);
     return fromDict(
-        new Source(file, headerStart, text, major == 3), root, major + ".0", dataOffset);
+        new Source(file, start + headerStart, text, major == 3), root, major + ".0", dataOffset);
+  }
+
+  /**
+   * What a file that is not a .npy starts with, and what it probably is: a zip archive is most
+   * likely an .npz, whose stored members {@code NpyArray.openNpz} maps.
+   */
+  private static String found(byte[] preamble) {
+    String bytes = "bytes " + hex(preamble, 6);
+    if (preamble.length >= 4
+        && preamble[0] == 'P'
+        && preamble[1] == 'K'
+        && preamble[2] == 3
+        && preamble[3] == 4) {
+      return bytes + " (a zip archive: an .npz? open its members with NpyArray.openNpz)";
+    }
+    return bytes;
   }
 
   /** The header text, where it sits in the file, and how to report a problem within it. */

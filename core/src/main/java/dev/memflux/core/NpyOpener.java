@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -29,49 +30,127 @@ final class NpyOpener {
     try {
       FileChannel channel = file.getChannel();
       NpyHeader header = NpyHeader.read(channel, path);
-      long[] shape = header.shape();
-      int itemSize = header.dtype().itemSize();
-      long dataBytes = NpyHeader.byteSize(shape, 0, itemSize);
-      long size = channel.size();
-      if (size - header.dataOffset() < dataBytes) {
-        throw new NpyFormatException(
-            path,
-            size,
-            dataBytes
-                + " data bytes for shape "
-                + NpyHeader.shapeString(shape)
-                + " of "
-                + header.dtype()
-                + " ending at byte "
-                + (header.dataOffset() + dataBytes),
-            "end of file (truncated data)");
-      }
-      long rowBytes = NpyHeader.byteSize(shape, Math.min(1, shape.length), itemSize);
-      boolean cLayout = !header.fortranOrder() || rowBytes <= itemSize;
-      MappedChunks data =
-          MappedChunks.map(
-              channel,
-              path,
-              header.dataOffset(),
-              dataBytes,
-              cLayout ? rowBytes : 0,
-              header.dtype(),
-              windowing);
-      return new NpyArray(
-          path,
-          fileKey,
-          header.dtype(),
-          shape,
-          header.fortranOrder(),
-          header.version(),
-          header.dataOffset(),
-          file,
-          data,
-          false);
+      return map(path.toString(), path, fileKey, file, header, channel.size(), "file", windowing);
     } catch (IOException | RuntimeException | Error e) {
       closeQuietly(file, e);
       throw e;
     }
+  }
+
+  /** {@link NpyArray#openNpz}. */
+  static NpyArray openNpz(Path path, String member, Windowing windowing) throws IOException {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(member, "member");
+    Object fileKey = regularFile(path);
+    RandomAccessFile file = openFile(path, "r");
+    try {
+      FileChannel channel = file.getChannel();
+      Npz.Region region = Npz.locate(channel, path, member);
+      NpyHeader header = NpyHeader.read(channel, path, region.start(), region.end(), "member");
+      return map(
+          path + "['" + Npz.key(region.entryName()) + "']",
+          path,
+          fileKey,
+          file,
+          header,
+          region.end(),
+          "member '" + region.entryName() + "'",
+          windowing);
+    } catch (IOException | RuntimeException | Error e) {
+      closeQuietly(file, e);
+      throw e;
+    }
+  }
+
+  /** {@link NpyArray#npzMembers}. */
+  static List<NpzMember> npzMembers(Path path) throws IOException {
+    Objects.requireNonNull(path, "path");
+    Object unused = regularFile(path);
+    try (FileChannel channel = FileChannel.open(path)) {
+      return Npz.members(channel, path);
+    }
+  }
+
+  /**
+   * Maps the data {@code header} describes, which must end by byte {@code end} of the {@code
+   * container} (the file, or an .npz member); takes ownership of {@code file}.
+   */
+  private static NpyArray map(
+      String name,
+      Path path,
+      Object fileKey,
+      RandomAccessFile file,
+      NpyHeader header,
+      long end,
+      String container,
+      Windowing windowing)
+      throws IOException {
+    long[] shape = header.shape();
+    int itemSize = header.dtype().itemSize();
+    long dataBytes = NpyHeader.byteSize(shape, 0, itemSize);
+    if (end - header.dataOffset() < dataBytes) {
+      throw new NpyFormatException(
+          path,
+          end,
+          dataBytes
+              + " data bytes for shape "
+              + NpyHeader.shapeString(shape)
+              + " of "
+              + header.dtype()
+              + " ending at byte "
+              + (header.dataOffset() + dataBytes),
+          "end of " + container + " (truncated data)");
+    }
+    long rowBytes = NpyHeader.byteSize(shape, Math.min(1, shape.length), itemSize);
+    boolean cLayout = !header.fortranOrder() || rowBytes <= itemSize;
+    MappedChunks data =
+        MappedChunks.map(
+            file.getChannel(),
+            path,
+            header.dataOffset(),
+            dataBytes,
+            cLayout ? rowBytes : 0,
+            header.dtype(),
+            windowing);
+    return array(
+        name,
+        path,
+        fileKey,
+        header.dtype(),
+        shape,
+        header.fortranOrder(),
+        header.version(),
+        header.dataOffset(),
+        file,
+        data,
+        false);
+  }
+
+  /** The array of a mapped file; takes ownership of {@code file} and {@code data}. */
+  private static NpyArray array(
+      String name,
+      Path path,
+      Object fileKey,
+      DType dtype,
+      long[] shape,
+      boolean fortranOrder,
+      String version,
+      long dataOffset,
+      RandomAccessFile file,
+      MappedChunks data,
+      boolean writable) {
+    long dataEnd = dataOffset + NpyHeader.byteSize(shape, 0, dtype.itemSize());
+    MappedReader mapped = new MappedReader(path, fileKey, data, dataOffset, dataEnd, file);
+    ElementWriter writer = writable ? new ElementWriter(path, dtype, file) : null;
+    return new NpyArray(
+        name,
+        path,
+        dtype,
+        shape,
+        fortranOrder,
+        version,
+        new MappedFile(dtype, shape, fortranOrder, dataOffset, file, mapped, writer),
+        null);
   }
 
   /** {@link NpyArray#openRaw}. */
@@ -107,7 +186,8 @@ final class NpyOpener {
       long rowBytes = NpyHeader.byteSize(dims, Math.min(1, dims.length), dtype.itemSize());
       MappedChunks data =
           MappedChunks.map(channel, path, offset, dataBytes, rowBytes, dtype, windowing);
-      return new NpyArray(path, fileKey, dtype, dims, false, "raw", offset, file, data, false);
+      return array(
+          path.toString(), path, fileKey, dtype, dims, false, "raw", offset, file, data, false);
     } catch (IOException | RuntimeException | Error e) {
       closeQuietly(file, e);
       throw e;
@@ -145,8 +225,18 @@ final class NpyOpener {
                 file.getChannel(), path, header.length, dataBytes, rowBytes, dtype, windowing);
         Object fileKey = Files.readAttributes(out.temporary(), BasicFileAttributes.class).fileKey();
         out.commit();
-        return new NpyArray(
-            path, fileKey, dtype, dims, false, version(header), header.length, file, data, true);
+        return array(
+            path.toString(),
+            path,
+            fileKey,
+            dtype,
+            dims,
+            false,
+            version(header),
+            header.length,
+            file,
+            data,
+            true);
       } catch (IOException | RuntimeException | Error e) {
         if (data != null) {
           data.unmap();

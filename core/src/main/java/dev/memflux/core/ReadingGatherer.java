@@ -23,7 +23,10 @@ final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
 
   private final NpyArray[] fields;
   private final FieldReads[] reads;
-  private final FileReader[] readers;
+
+  /** Per field, a reader of each of its files, or null for a mapped field. */
+  private final FileReader[][] readers;
+
   private final BufferPool pool;
   private final int batchSize;
   private final IoThreads io;
@@ -33,7 +36,7 @@ final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
 
   private ReadingGatherer(
       NpyArray[] fields,
-      FileReader[] readers,
+      FileReader[][] readers,
       FieldReads[] reads,
       BufferPool pool,
       int batchSize,
@@ -55,7 +58,7 @@ final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
    */
   static ReadingGatherer open(
       NpyArray[] fields, IoSettings settings, BufferPool pool, int batchSize) throws IOException {
-    FileReader[] readers = new FileReader[fields.length];
+    FileReader[][] readers = new FileReader[fields.length][];
     FieldReads[] reads = new FieldReads[fields.length];
     IoThreads io = new IoThreads(settings.depth());
     ReadingGatherer gatherer = new ReadingGatherer(fields, readers, reads, pool, batchSize, io);
@@ -66,7 +69,12 @@ final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
           continue;
         }
         ReadBuffers buffers = settings.buffers(f);
-        readers[f] = FileReader.open(fields[f], mode == IoMode.DIRECT, buffers);
+        MappedReader[] files = fields[f].files();
+        readers[f] = new FileReader[files.length];
+        for (int k = 0; k < files.length; k++) {
+          readers[f][k] =
+              FileReader.open(files[k], fields[f].dtype(), mode == IoMode.DIRECT, buffers);
+        }
         RowLayout layout = fields[f].layout().orElseThrow();
         reads[f] =
             new FieldReads(
@@ -164,12 +172,14 @@ final class ReadingGatherer implements BatchGatherer, FieldReads.Reads {
   }
 
   private void closeReaders() {
-    for (FileReader r : readers) {
-      if (r != null) {
-        try {
-          r.close();
-        } catch (IOException e) {
-          // A read-only descriptor: nothing is lost by a failed close.
+    for (FileReader[] field : readers) {
+      for (FileReader r : field == null ? new FileReader[0] : field) {
+        if (r != null) {
+          try {
+            r.close();
+          } catch (IOException e) {
+            // A read-only descriptor: nothing is lost by a failed close.
+          }
         }
       }
     }

@@ -23,8 +23,10 @@ interface RowLayout {
   long offset(long row);
 
   /**
-   * How many rows from {@code row} on lie back to back in one file, row {@code row + k} at {@code
-   * offset(row) + k * rowBytes()}: runs of them are read with one copy. At least 1.
+   * How many rows from {@code row} on, at most {@code max}, lie back to back in one file, row
+   * {@code row + k} at {@code offset(row) + k * rowBytes()}: runs of them are read with one copy.
+   * At least 1 (for {@code max >= 1}); bounded by {@code max} so that a layout which finds runs by
+   * looking at its rows (a subset's row ids) looks no further than its caller needs.
    */
-  long contiguousRows(long row);
+  long contiguousRows(long row, long max);
 }

@@ -2,8 +2,10 @@ package dev.memflux.samples;
 
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpyWriter;
+import dev.memflux.core.NpzMember;
 import dev.memflux.samples.data.IdxConverter;
 import dev.memflux.samples.data.InputFiles;
+import dev.memflux.samples.data.NpzConverter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -28,6 +30,7 @@ import picocli.CommandLine.Spec;
  * memflux convert idx train-images-idx3-ubyte.gz train_x.npy --channels
  * memflux convert idx train-labels-idx1-ubyte.gz train_y.npy --labels-int64
  * memflux convert raw data.bin --dtype '&lt;f4' --shape 1000,3,32,32 --offset 0 data.npy
+ * memflux convert npz compressed.npz stored.npz
  * </pre>
  *
  * <p>Each prints what it wrote. OUT appears whole or not at all ({@link NpyWriter} writes it beside
@@ -39,8 +42,10 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "convert",
     mixinStandardHelpOptions = true,
-    description = "Convert IDX (MNIST, Fashion-MNIST) or raw np.memmap files to .npy.",
-    subcommands = {ConvertCommand.Idx.class, ConvertCommand.Raw.class})
+    description =
+        "Convert IDX (MNIST, Fashion-MNIST) or raw np.memmap files to .npy; store an .npz's"
+            + " members uncompressed.",
+    subcommands = {ConvertCommand.Idx.class, ConvertCommand.Raw.class, ConvertCommand.Npz.class})
 final class ConvertCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
@@ -49,7 +54,8 @@ final class ConvertCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new ParameterException(
-        spec.commandLine(), "missing format: use 'convert idx ...' or 'convert raw ...'");
+        spec.commandLine(),
+        "missing format: use 'convert idx ...', 'convert raw ...' or 'convert npz ...'");
   }
 
   @Command(
@@ -122,6 +128,50 @@ final class ConvertCommand implements Callable<Integer> {
         dst.transferFrom(src, raw.offset(), bytes);
         dst.finish();
       }
+    }
+  }
+
+  @Command(
+      name = "npz",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Rewrite an .npz with every member stored (uncompressed), each array's data 64-byte"
+            + " aligned,",
+        "so that NpyArray.openNpz can memory-map it: np.savez_compressed's archive as np.savez"
+            + " writes it."
+      })
+  static final class Npz implements Callable<Integer> {
+
+    @Spec private CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IN.npz", description = ".npz archive to read")
+    private Path in;
+
+    @Parameters(index = "1", paramLabel = "OUT.npz", description = ".npz archive to write")
+    private Path out;
+
+    @Override
+    public Integer call() throws IOException {
+      replace(
+          in,
+          out,
+          () -> {
+            int unused = NpzConverter.store(in, out); // the members are listed from OUT below
+          });
+      List<NpzMember> members = NpyArray.npzMembers(out);
+      StringBuilder line =
+          new StringBuilder("wrote ").append(out).append(": ").append(members.size());
+      line.append(members.size() == 1 ? " member" : " members").append(", all stored");
+      for (int i = 0; i < members.size(); i++) {
+        line.append(i == 0 ? " (" : ", ").append(members.get(i).name());
+        if (i == members.size() - 1) {
+          line.append(')');
+        }
+      }
+      line.append(", ").append(Files.size(out)).append(" bytes");
+      spec.commandLine().getOut().println(line);
+      spec.commandLine().getOut().flush();
+      return 0;
     }
   }
 

@@ -179,8 +179,9 @@ final class TrainCommand implements Callable<Integer> {
     out.println(
         String.format(
             Locale.ROOT,
-            "done: test accuracy %.4f after epoch %d, %.0f samples/s, data wait %.1f%%"
-                + " (first batch after %.2f s), %.1f s",
+            "done: test loss %.4f, test accuracy %.4f after epoch %d, %.0f samples/s, data wait"
+                + " %.1f%% (first batch after %.2f s), %.1f s",
+            summary.testLoss(),
             summary.testAccuracy(),
             outcome.report().lastEpoch().epoch() + 1,
             summary.samplesPerSecond(),

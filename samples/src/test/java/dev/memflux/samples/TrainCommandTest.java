@@ -36,6 +36,7 @@ class TrainCommandTest {
           "dataset",
           "model",
           "epochs",
+          "test_loss",
           "test_accuracy",
           "samples_per_sec",
           "data_wait_pct",
@@ -119,8 +120,16 @@ class TrainCommandTest {
         .contains("mapped for");
     assertThat(errLines())
         .anyMatch(l -> l.startsWith("epoch 1/2: loss "))
-        .anyMatch(l -> l.startsWith("epoch 2/2: loss ") && l.contains("test acc"))
-        .anyMatch(l -> l.startsWith("done: test accuracy ") && l.contains("(first batch after "))
+        .anyMatch(
+            l ->
+                l.startsWith("epoch 2/2: loss ")
+                    && l.contains(", test loss ")
+                    && l.contains("test acc"))
+        .anyMatch(
+            l ->
+                l.matches(
+                        "done: test loss \\d\\.\\d{4}, test accuracy \\d\\.\\d{4} after epoch 2, .*")
+                    && l.contains("(first batch after "))
         .anyMatch(l -> l.matches("(compute|input)-bound: .*"))
         .anyMatch(l -> l.startsWith("tuning: ") && l.contains(" MiB"))
         .contains("  gather gatherThreads 1 (set): set by you")

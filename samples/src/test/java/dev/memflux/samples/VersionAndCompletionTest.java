@@ -77,7 +77,7 @@ class VersionAndCompletionTest {
 
     assertThat(complete(script, "memflux", "con")).isEqualTo("convert");
     assertThat(complete(script, "memflux", "train", "--mo")).isEqualTo("--model");
-    assertThat(complete(script, "memflux", "convert", "")).isEqualTo("idx raw");
+    assertThat(complete(script, "memflux", "convert", "")).isEqualTo("idx raw npz");
     assertThat(complete(script, "memflux", "bench", "--only", "")).contains("loader", "train");
   }
 

@@ -1,5 +1,6 @@
 package dev.memflux.train;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -41,6 +42,28 @@ public record EpochReport(
   /** Training throughput: samples per second of training time. */
   public double samplesPerSecond() {
     return seconds > 0 ? samples / seconds : 0;
+  }
+
+  /**
+   * The losses and accuracies that were measured, for people: {@code "loss 0.1234, train acc
+   * 0.9500, val loss 0.2345, val acc 0.9100"}, leaving out what is {@code NaN} (accuracies of a
+   * regression, validation figures of a run without validation).
+   */
+  public String figures() {
+    StringBuilder s = new StringBuilder();
+    append(s, "loss", loss);
+    append(s, "train acc", trainAccuracy);
+    append(s, "val loss", validationLoss);
+    append(s, "val acc", validationAccuracy);
+    return s.toString();
+  }
+
+  private static void append(StringBuilder s, String name, double value) {
+    if (!Double.isNaN(value)) {
+      s.append(s.length() == 0 ? "" : ", ")
+          .append(name)
+          .append(String.format(Locale.ROOT, " %.4f", value));
+    }
   }
 
   /** The data stall: share of training time spent waiting for data, in percent. */

@@ -15,7 +15,7 @@ import java.util.Objects;
  * Shows training progress as a DJL listener, for {@link Training#fit} and DJL's own loops alike:
  * during each epoch its position, samples/s, running loss and data wait (a bar redrawn in place on
  * a terminal, otherwise a line at each quarter of the epoch), and at each epoch end one summary
- * line with the train and validation accuracy.
+ * line with the losses and, when an accuracy evaluator ran, the accuracies.
  *
  * <pre>{@code
  * ProgressListener progress = ProgressListener.builder(5, loader.batchesPerEpoch()).build();
@@ -24,7 +24,8 @@ import java.util.Objects;
  *     .addTrainingListeners(TrainingListener.Defaults.basic())
  *     .addTrainingListeners(progress);                 // after the defaults
  * // epoch 2/5 [#####---------]  38% 178/469  15234 samples/s  loss 0.4321  data wait 0.5%
- * // epoch 2/5: loss 0.4012, train acc 0.8531, test acc 0.8497, 15102 samples/s, data wait 0.6%, 3.9 s
+ * // epoch 2/5: loss 0.4012, train acc 0.8531, test loss 0.4170, test acc 0.8497, 15102 samples/s,
+ * //   data wait 0.6%, 3.9 s
  * }</pre>
  *
  * <p>Register it after {@code TrainingListener.Defaults}, so the evaluator listener has updated the
@@ -103,6 +104,7 @@ public final class ProgressListener extends TrainingListenerAdapter {
         progress(loss, clock.epochSeconds()),
         loss,
         value(evaluations, "train_Accuracy"),
+        value(evaluations, "validate_loss"),
         value(evaluations, "validate_Accuracy"));
     epoch++;
     batch = 0;

@@ -10,8 +10,12 @@ import java.util.Locale;
  *
  * <pre>
  * epoch 2/5 [#####---------]  38% 178/469  15234 samples/s  loss 0.4321  data wait 0.5%
- * epoch 2/5: loss 0.4012, train acc 0.8531, test acc 0.8497, 15102 samples/s, data wait 0.6%, 3.9 s
+ * epoch 2/5: loss 0.4012, train acc 0.8531, test loss 0.4170, test acc 0.8497, 15102 samples/s,
+ *   data wait 0.6%, 3.9 s
  * </pre>
+ *
+ * <p>An epoch's line shows the figures that were measured: accuracies only when an accuracy
+ * evaluator ran (a regression has none), test figures only when there was validation.
  */
 final class ProgressPrinter {
 
@@ -97,27 +101,38 @@ final class ProgressPrinter {
     }
   }
 
-  /** The epoch ended and was validated. */
-  void epochEnd(Progress p, double loss, double trainAccuracy, double testAccuracy) {
+  /**
+   * The epoch ended and was validated; each figure is {@code NaN} when it was not measured, and is
+   * then left out.
+   */
+  void epochEnd(
+      Progress p, double loss, double trainAccuracy, double testLoss, double testAccuracy) {
     if (terminal && barLength > 0) {
       out.print("\r" + " ".repeat(barLength) + "\r");
     }
     barLength = 0;
     lastQuarter = 0;
-    out.println(
+    StringBuilder line =
+        new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d:", p.epoch() + 1, p.epochs()));
+    figure(line, "loss", loss);
+    figure(line, "train acc", trainAccuracy);
+    figure(line, "test loss", testLoss);
+    figure(line, "test acc", testAccuracy);
+    line.append(
         String.format(
             Locale.ROOT,
-            "epoch %d/%d: loss %.4f, train acc %.4f, test acc %.4f, %.0f samples/s, data wait"
-                + " %.1f%%, %.1f s",
-            p.epoch() + 1,
-            p.epochs(),
-            loss,
-            trainAccuracy,
-            testAccuracy,
+            " %.0f samples/s, data wait %.1f%%, %.1f s",
             p.samplesPerSecond(),
             p.waitPercent(),
             p.seconds()));
+    out.println(line);
     out.flush();
+  }
+
+  private static void figure(StringBuilder line, String name, double value) {
+    if (!Double.isNaN(value)) {
+      line.append(String.format(Locale.ROOT, " %s %.4f,", name, value));
+    }
   }
 
   private static String bar(Progress p) {

@@ -4,8 +4,10 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.memflux.core.Batch;
+import dev.memflux.core.BufferPool;
 import dev.memflux.core.StageException;
 import dev.memflux.core.stage.StageLifecycle;
 import dev.memflux.core.stage.StageMeter;
@@ -24,6 +26,7 @@ import reactor.core.scheduler.Schedulers;
  * <pre>{@code
  * Tensors tensors = Tensors.builder(trainer.getManager())
  *     .data(0).labels(1)              // field 0 is the input, field 1 the label
+ *     .cast(DataType.FLOAT32, 0, 1)   // float64 features and targets, as a model computes
  *     .build();                       // device: the manager's (a GPU when DJL finds one)
  * loader.batches().transform(tensors).subscribe(batch -> {
  *   try (batch) {                     // closing frees the NDArrays and the host buffers
@@ -46,6 +49,12 @@ import reactor.core.scheduler.Schedulers;
  * is closed; keep no NDArray of a batch beyond its close ({@code duplicate()} one into another
  * manager to keep it). On another device the host batch is closed once copied.
  *
+ * <p><b>Casts.</b> A field given to {@link Builder#cast} becomes an NDArray of that type: uint16
+ * tokens the int64 an embedding takes, float64 features float32. A type DJL holds is converted by
+ * the engine, on the device; int16, uint16, uint32 and uint64, which DJL cannot hold, are widened
+ * on the conversion thread into buffers of a pool of the stage's own ({@link #castPool()}),
+ * returned when the batch closes. A cast field is a copy: it never aliases the host batch.
+ *
  * <p><b>Release.</b> Whoever receives a DJL batch closes it. Batches the stage still holds when the
  * subscription is cancelled or fails are closed by the stage; add {@code
  * doOnDiscard(ai.djl.training.dataset.Batch.class, b -> b.close())} downstream for operators of
@@ -61,6 +70,11 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   private final Device device;
   private final int[] data;
   private final int[] labels;
+
+  /** Per field index, the type to cast it to; shorter than the field count, or null entries. */
+  private final @Nullable DataType[] casts;
+
+  private final BufferPool castPool = new BufferPool();
   private final int batchesAhead;
   private final StageMeter meter;
   private final boolean devicePath;
@@ -70,6 +84,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     this.device = b.device != null ? b.device : b.parent.getDevice();
     this.data = b.data;
     this.labels = b.labels;
+    this.casts = b.casts;
     this.batchesAhead = b.batchesAhead;
     this.meter = b.meter != null ? b.meter : new StageMeter("convert", 1);
     this.devicePath = b.devicePath || !aliases(device);
@@ -96,6 +111,14 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
   /** Busy time and count of conversions, over every subscription. */
   public StageMeter meter() {
     return meter;
+  }
+
+  /**
+   * The pool of the buffers that int16, uint16, uint32 and uint64 fields are widened into by a
+   * {@link Builder#cast}; none outstanding once every batch is closed.
+   */
+  public BufferPool castPool() {
+    return castPool;
   }
 
   /**
@@ -130,6 +153,24 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     return fields.clone();
   }
 
+  /**
+   * {@code casts} with {@code fields} set to {@code type}, checked; shared by the builders that
+   * take casts.
+   */
+  static @Nullable DataType[] withCasts(@Nullable DataType[] casts, DataType type, int[] fields) {
+    DataType target = FieldCast.checkTarget(type);
+    int[] checked = checkFields(fields, "cast");
+    int size = casts.length;
+    for (int f : checked) {
+      size = Math.max(size, f + 1);
+    }
+    @Nullable DataType[] out = Arrays.copyOf(casts, size);
+    for (int f : checked) {
+      out[f] = target;
+    }
+    return out;
+  }
+
   /** {@code batchesAhead} after checking it is positive; shared by the builders that take it. */
   static int checkBatchesAhead(int batchesAhead) {
     if (batchesAhead < 1) {
@@ -143,12 +184,18 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     return device.getDeviceType().equals(Device.Type.CPU);
   }
 
-  private static NDList arrays(Batch host, int[] fields, NDManager manager, boolean duplicate) {
+  private NDList arrays(Batch host, int[] fields, NDManager manager, boolean duplicate) {
     NDList list = new NDList(fields.length);
     for (int f : fields) {
       if (f >= host.fieldCount()) {
         throw new IllegalArgumentException(
             "field " + f + " requested but the batches have " + host.fieldCount() + " fields");
+      }
+      @Nullable DataType cast = f < casts.length ? casts[f] : null;
+      @Nullable DataType own = DataTypes.orNull(host.fieldType(f));
+      if (cast != null && cast != own) {
+        list.add(FieldCast.cast(host, f, cast, manager, castPool, aliases(device), !duplicate));
+        continue;
       }
       // field(f) is a direct, native-order view starting at 0: what from_blob reads as is.
       NDArray array =
@@ -245,6 +292,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     private @Nullable Device device; // null: the manager's
     private int[] data = {0};
     private int[] labels = {1};
+    private @Nullable DataType[] casts = new DataType[0];
     private int batchesAhead = DEFAULT_BATCHES_AHEAD;
     private @Nullable StageMeter meter; // null: a new "convert" meter
     private boolean devicePath;
@@ -258,6 +306,7 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
       c.device = device;
       c.data = data;
       c.labels = labels;
+      c.casts = casts;
       c.batchesAhead = batchesAhead;
       c.meter = meter;
       c.devicePath = devicePath;
@@ -275,6 +324,20 @@ public final class Tensors implements Function<Flux<Batch>, Flux<ai.djl.training
     public Builder labels(int... fields) {
       Builder c = copy();
       c.labels = checkFields(fields, "labels");
+      return c;
+    }
+
+    /**
+     * Makes the NDArrays of {@code fields} of type {@code type}: {@code DataType.INT64} for uint16
+     * or int32 token ids (an embedding's indices), {@code DataType.FLOAT32} for float64 features
+     * and targets. A later cast of the same field replaces an earlier one.
+     *
+     * @throws IllegalArgumentException when {@code type} is not one DJL computes with (bool, uint8,
+     *     int8, int32, int64, float16, float32, float64), or a field index is negative
+     */
+    public Builder cast(DataType type, int... fields) {
+      Builder c = copy();
+      c.casts = withCasts(casts, type, fields);
       return c;
     }
 

@@ -1,6 +1,7 @@
 package dev.memflux.train;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import dev.memflux.core.Batch;
 import dev.memflux.core.stage.StageMeter;
 import dev.memflux.core.tune.Knob;
@@ -21,6 +22,7 @@ import reactor.core.publisher.Flux;
  * <pre>{@code
  * TrainingOptions options = TrainingOptions.builder()
  *     .data(0).labels(1)
+ *     .cast(DataType.FLOAT32, 0, 1)                    // float64 features and targets
  *     .validation(() -> testLoader.batches())          // run after every epoch, no augmentation
  *     .checkpoints(Path.of("ckpt"), "mlp")
  *     .stageMeters(loader.gatherMeter(), augment.meter())
@@ -48,6 +50,11 @@ public final class TrainingOptions {
   /** Fields that make the label NDList. */
   public int[] labels() {
     return b.labels.clone();
+  }
+
+  /** The type each field is cast to on conversion, by field index; null entries for none. */
+  @Nullable DataType[] casts() {
+    return b.casts.clone();
   }
 
   /** The device to convert to; empty for the trainer's first device. */
@@ -120,6 +127,8 @@ public final class TrainingOptions {
   public static final class Builder {
     private int[] data = {0};
     private int[] labels = {1};
+    // By field index; null entries for fields not cast.
+    private @Nullable DataType[] casts = new DataType[0];
     // Null when not set: the trainer's first device, no validation, no checkpoints.
     private @Nullable Device device;
     private @Nullable LongFunction<Flux<Batch>> validation;
@@ -138,6 +147,7 @@ public final class TrainingOptions {
       Builder c = new Builder();
       c.data = data;
       c.labels = labels;
+      c.casts = casts;
       c.device = device;
       c.validation = validation;
       c.checkpointDir = checkpointDir;
@@ -162,6 +172,20 @@ public final class TrainingOptions {
     public Builder labels(int... fields) {
       Builder c = copy();
       c.labels = Tensors.checkFields(fields, "labels");
+      return c;
+    }
+
+    /**
+     * Converts {@code fields} to {@code type} on their way into NDArrays ({@link
+     * Tensors.Builder#cast}), for training and validation: {@code DataType.INT64} for uint16 token
+     * ids, {@code DataType.FLOAT32} for float64 features and regression targets.
+     *
+     * @throws IllegalArgumentException when {@code type} is not one DJL computes with, or a field
+     *     index is negative
+     */
+    public Builder cast(DataType type, int... fields) {
+      Builder c = copy();
+      c.casts = Tensors.withCasts(casts, type, fields);
       return c;
     }
 

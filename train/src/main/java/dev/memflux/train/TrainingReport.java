@@ -71,20 +71,20 @@ public record TrainingReport(
 
   /**
    * A few lines for a terminal: one per epoch, one per stage, the bottleneck, then the tuning (one
-   * line per knob).
+   * line per knob). An epoch's line shows the figures the trainer's evaluators produced: the
+   * training loss, the validation loss when there was validation, and accuracies only when an
+   * accuracy evaluator ran (never {@code NaN} for a regression).
    */
   public String summary() {
     StringBuilder sb = new StringBuilder();
     for (EpochReport e : epochs) {
+      String figures = e.figures();
+      sb.append("epoch ").append(e.epoch()).append(": ").append(figures);
       sb.append(
           String.format(
               Locale.ROOT,
-              "epoch %d: loss %.4f, train acc %.4f, val acc %.4f, %.0f samples/s, %.2f s,"
-                  + " data wait %.2f s (%.1f%%)%n",
-              e.epoch(),
-              e.loss(),
-              e.trainAccuracy(),
-              e.validationAccuracy(),
+              (figures.isEmpty() ? "" : ", ")
+                  + "%.0f samples/s, %.2f s, data wait %.2f s (%.1f%%)%n",
               e.samplesPerSecond(),
               e.seconds(),
               e.dataWaitSeconds(),

@@ -1,6 +1,7 @@
 package dev.memflux.train;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.EarlyStoppingListener.EarlyStoppedException;
@@ -50,6 +51,10 @@ final class TrainingRun {
   private @Nullable PipelineMonitor monitor; // made when the batches are subscribed
   private @Nullable TuningLoop tuning; // null when tuning is off
   private long firstBatchNanos = -1;
+
+  /** When {@link #begin} subscribed: the first batch's wait counts from here. */
+  private long beganNanos;
+
   // Data wait so far, epoch 0 onwards: written by the training thread, read by the tuner's.
   private final AtomicLong dataWaitNanos = new AtomicLong();
   private volatile boolean cancelled;
@@ -73,10 +78,16 @@ final class TrainingRun {
   }
 
   private static Tensors tensors(Trainer trainer, TrainingOptions options) {
-    return Tensors.builder(trainer.getManager())
-        .data(options.data())
-        .labels(options.labels())
-        .device(options.device().orElse(trainer.getDevices()[0]))
+    Tensors.Builder b =
+        Tensors.builder(trainer.getManager()).data(options.data()).labels(options.labels());
+    @Nullable DataType[] casts = options.casts();
+    for (int f = 0; f < casts.length; f++) {
+      DataType cast = casts[f];
+      if (cast != null) {
+        b = b.cast(cast, f);
+      }
+    }
+    return b.device(options.device().orElse(trainer.getDevices()[0]))
         .batchesAhead(options.batchesAhead())
         .build();
   }
@@ -100,6 +111,7 @@ final class TrainingRun {
       CpuTraining.warnIfKnownBad(trainer.getManager().getEngine());
     }
     monitor = new PipelineMonitor(stages, sampleInterval);
+    beganNanos = System.nanoTime();
     if (options.tuning()) {
       tuning = new TuningLoop(stages, options.memoryBudget(), sampleInterval, dataWaitNanos::get);
     }
@@ -134,8 +146,9 @@ final class TrainingRun {
       }
       long waited = System.nanoTime() - ready;
       if (firstBatchNanos < 0) {
-        // the pipeline's start-up on a cold JVM, reported apart: epoch 0 starts from here
-        firstBatchNanos = waited;
+        // the pipeline's start-up on a cold JVM, from the subscription (the feed may have filled
+        // before this thread ran), reported apart: epoch 0 starts from here
+        firstBatchNanos = System.nanoTime() - beganNanos;
         waited = 0;
         trainer.addMetric(Training.FIRST_BATCH_METRIC, ready);
       } else {

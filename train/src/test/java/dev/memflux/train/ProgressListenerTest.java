@@ -43,7 +43,7 @@ class ProgressListenerTest {
             "epoch 1/2:  25% \\(4/16 batches\\), \\d+ samples/s, loss \\d\\.\\d{4}, data wait .*%");
     assertThat(lines.get(3))
         .matches(
-            "epoch 1/2: loss \\d\\.\\d{4}, train acc \\d\\.\\d{4}, test acc \\d\\.\\d{4}, \\d+"
+            "epoch 1/2: loss \\d\\.\\d{4}, train acc \\d\\.\\d{4}, test loss \\d\\.\\d{4}, test acc \\d\\.\\d{4}, \\d+"
                 + " samples/s, data wait \\d+\\.\\d%, \\d+\\.\\d s");
     assertThat(lines.get(7)).startsWith("epoch 2/2: loss ");
   }

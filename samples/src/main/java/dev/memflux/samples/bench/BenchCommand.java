@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Benchmark memflux on this machine: memory-copy and sequential-read limits, loader only,"
-          + " loader + flip + rotate, training (memflux vs preloaded NDArrays vs DJL's pipeline).",
+          + " shards and windows against one plain file of the same bytes, loader + flip + rotate,"
+          + " training (memflux vs preloaded NDArrays vs DJL's pipeline).",
       "The files (fmnist_train_x/y.npy, img_x/y.npy, the peer's names) are created once in --data."
     })
 public final class BenchCommand implements Callable<Integer> {

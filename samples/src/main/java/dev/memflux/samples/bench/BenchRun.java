@@ -14,8 +14,8 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * One {@code memflux bench} run: prepares the files, measures each section in turn (limits, loader,
- * augmentation, training; each warms its files first), runs the peer right after when asked, then
- * prints the table and writes the JSON.
+ * layouts, augmentation, training; each warms its files first), runs the peer right after when
+ * asked, then prints the table and writes the JSON.
  *
  * <pre>{@code
  * BenchSettings settings = new BenchSettings(true, 1.0);
@@ -32,6 +32,8 @@ final class BenchRun {
     limits,
     /** Loader only. */
     loader,
+    /** Shards and windows against one plain file of the same bytes. */
+    layouts,
     /** Loader plus augmentation. */
     augment,
     /** Training four ways. */
@@ -98,6 +100,7 @@ final class BenchRun {
       copyThreads.dispose();
     }
     section(Section.loader, results, new LoaderBench(settings, files)::run);
+    section(Section.layouts, results, new LayoutBench(settings, files, log)::run);
     section(Section.augment, results, new AugmentationBench(settings, files)::run);
     section(Section.train, results, new TrainingBench(settings, files, log)::run);
     section(Section.quickstart, results, new QuickstartBench(settings, log)::run);

@@ -2,6 +2,7 @@ package dev.memflux.samples.data;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -37,5 +38,19 @@ public final class InputFiles {
     }
     throw new FileSystemException(
         file.toString(), null, attributes.isDirectory() ? "is a directory" : "not a regular file");
+  }
+
+  /**
+   * Whether {@code file} starts as a ZIP archive does (an .npz): with a local header, or, empty,
+   * with the end record.
+   */
+  public static boolean isZip(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] head = in.readNBytes(4);
+      return head.length == 4
+          && head[0] == 'P'
+          && head[1] == 'K'
+          && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6));
+    }
   }
 }

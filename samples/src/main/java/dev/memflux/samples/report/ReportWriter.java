@@ -62,8 +62,9 @@ public final class ReportWriter {
     md.append(
         String.format(
             Locale.ROOT,
-            "**Result:** test accuracy %.4f after epoch %d; %.0f samples/s; data wait %.1f%%;"
-                + " %.1f s.%n%n",
+            "**Result:** test loss %.4f, test accuracy %.4f after epoch %d; %.0f samples/s; data"
+                + " wait %.1f%%; %.1f s.%n%n",
+            summary.testLoss(),
             summary.testAccuracy(),
             report.lastEpoch().epoch() + 1,
             summary.samplesPerSecond(),

@@ -14,13 +14,14 @@ import java.math.RoundingMode;
  * {@code report.json}.
  *
  * <pre>
- * {"dataset":"Fashion-MNIST (...)","model":"mlp","epochs":5,"test_accuracy":0.8712,
- *  "samples_per_sec":14873.2,"data_wait_pct":0.84,"first_batch_s":0.09,"seconds":27.31}
+ * {"dataset":"Fashion-MNIST (...)","model":"mlp","epochs":5,"test_loss":0.3621,
+ *  "test_accuracy":0.8712,"samples_per_sec":14873.2,"data_wait_pct":0.84,"first_batch_s":0.09,"seconds":27.31}
  * </pre>
  *
  * @param dataset the dataset description, without the {@code "dataset: "} prefix
  * @param model the model name
  * @param epochs epochs trained by this run
+ * @param testLoss the mean loss on the test split after the last epoch
  * @param testAccuracy accuracy on the test split after the last epoch
  * @param samplesPerSecond training throughput over the run
  * @param dataWaitPercent share of training time spent waiting for data
@@ -32,6 +33,7 @@ public record TrainSummary(
     String dataset,
     String model,
     int epochs,
+    double testLoss,
     double testAccuracy,
     double samplesPerSecond,
     double dataWaitPercent,
@@ -53,6 +55,7 @@ public record TrainSummary(
         dataset,
         outcome.settings().model(),
         outcome.report().epochs().size(),
+        outcome.report().lastEpoch().validationLoss(),
         outcome.report().lastEpoch().validationAccuracy(),
         outcome.samplesPerSecond(),
         outcome.report().dataWaitPercent(),
@@ -71,6 +74,7 @@ public record TrainSummary(
     json.addProperty("dataset", dataset);
     json.addProperty("model", model);
     json.addProperty("epochs", epochs);
+    json.add("test_loss", number(testLoss, 4));
     json.add("test_accuracy", number(testAccuracy, 4));
     json.add("samples_per_sec", number(samplesPerSecond, 1));
     json.add("data_wait_pct", number(dataWaitPercent, 2));

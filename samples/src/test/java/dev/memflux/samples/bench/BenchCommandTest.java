@@ -51,18 +51,19 @@ class BenchCommandTest {
     JsonArray results = JsonParser.parseString(text).getAsJsonObject().getAsJsonArray("results");
     List<JsonObject> rows = new ArrayList<>();
     results.forEach(r -> rows.add(r.getAsJsonObject()));
-    // Limits 6; loader 2 orders x 2 thread counts x 2 data sets; augment 2 interpolations x 2
-    // parallelisms x 2 data sets; train 4 feeds (preloaded, plain, augment, DJL) x 2 models.
-    assertThat(rows).hasSize(6 + 8 + 8 + 8);
+    // Limits 6; loader 2 orders x 2 thread counts x 2 data sets; layouts 3 x 2 data sets; augment
+    // 2 interpolations x 2 parallelisms x 2 data sets; train 4 feeds (preloaded, plain, augment,
+    // DJL) x 2 models.
+    assertThat(rows).hasSize(6 + 8 + 6 + 8 + 8);
     assertThat(rows)
         .extracting(r -> r.get("stage").getAsString())
-        .contains("limit", "loader", "augment", "train");
+        .contains("limit", "loader", "layout", "augment", "train");
     assertThat(rows)
         .extracting(r -> r.get("impl").getAsString())
         .contains("memcpy", "seqread", "memflux", "djl", "preloaded");
     assertThat(rows)
         .extracting(r -> r.get("variant").getAsString())
-        .contains("flip+rot15-nearest", "flip+rot15-bilinear");
+        .contains("flip+rot15-nearest", "flip+rot15-bilinear", "plain", "shards", "windows");
     assertThat(rows)
         .extracting(r -> r.get("dataset"))
         .extracting(d -> d.isJsonNull() ? null : d.getAsString())
@@ -81,7 +82,7 @@ class BenchCommandTest {
       }
     }
     // one row per line, as the table shows them
-    assertThat(text.lines().filter(l -> l.startsWith("    {\"stage\": ")).count()).isEqualTo(30);
+    assertThat(text.lines().filter(l -> l.startsWith("    {\"stage\": ")).count()).isEqualTo(36);
     // memflux trains as memflux train does, with and without --augment, for both of its models
     assertThat(rows)
         .filteredOn(r -> r.get("stage").getAsString().equals("train"))

@@ -1,0 +1,10 @@
+package dev.memflux.core;
+
+/** {@link LoaderViewsContractTest} with the views read by {@link IoMode#BUFFERED} reads. */
+class LoaderViewsContractBufferedTest extends LoaderViewsContractTest {
+
+  @Override
+  protected Loader.Builder loaderBuilder(NpyArray... fields) {
+    return super.loaderBuilder(fields).io(IoMode.BUFFERED);
+  }
+}
