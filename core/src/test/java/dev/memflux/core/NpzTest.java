@@ -89,7 +89,7 @@ class NpzTest {
                       assertThat(b.field(0).getDouble(k * 24 + 16))
                           .as("%s x[%d, 2]", mode, ids[k])
                           .isEqualTo((3 * ids[k] + 2) / 4.0);
-                      assertThat(b.field(1).getDouble(k * 8)).isEqualTo(ids[k] * 2 - 1);
+                      assertThat(b.field(1).getDouble(k * 8)).isEqualTo((double) (ids[k] * 2 - 1));
                     }
                   }
                 })

@@ -76,7 +76,7 @@ final class ViewData implements AutoCloseable {
     NpyArray tokens = NpyArray.open(write(dir, "tokens.npy", DType.INT32, 700, 0, (e, j) -> e));
     long[] reversed = new long[ROWS];
     for (int i = 0; i < ROWS; i++) {
-      reversed[i] = 348 - i;
+      reversed[i] = 348L - i;
     }
     NpyArray[] fields = {
       shards.slice(10, 10 + ROWS),

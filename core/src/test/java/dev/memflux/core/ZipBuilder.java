@@ -164,7 +164,7 @@ final class ZipBuilder {
       long compressed = m.deflate() ? data.length : m.length();
       long local = pos;
       ByteBuffer h = ByteBuffer.allocate(30 + name.length + 20).order(ByteOrder.LITTLE_ENDIAN);
-      h.putInt(0x04034b50).putShort((short) 45).putShort((short) (flags()));
+      h.putInt(0x04034b50).putShort((short) 45).putShort((short) flags());
       h.putShort((short) (m.deflate() ? 8 : 0)).putShort((short) 0).putShort((short) 0x5c21);
       boolean zeroSizes = dataDescriptor;
       h.putInt(zeroSizes ? 0 : (int) crc);

@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,7 +128,9 @@ class NpzCommandsTest {
         .startsWith("memflux convert npz: " + in + ": member 'x.npy' does not match its CRC")
         .endsWith("; " + out + " left as it was");
     assertThat(Files.readString(out)).isEqualTo("previous");
-    assertThat(Files.list(dir).toList()).containsExactlyInAnyOrder(in, out);
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.toList()).containsExactlyInAnyOrder(in, out);
+    }
   }
 
   @Test

@@ -53,7 +53,7 @@ class ExamplesTest {
     try (NpyArray a = NpyArray.create(path, DType.FLOAT32, new long[] {rows, cols})) {
       for (long r = 0; r < rows; r++) {
         for (long c = 0; c < cols; c++) {
-          a.setDouble(first + r * cols + c, r, c);
+          a.setDouble((double) (first + r * cols + c), r, c);
         }
       }
     }
