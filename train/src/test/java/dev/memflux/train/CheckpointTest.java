@@ -10,6 +10,7 @@ import ai.djl.training.listener.TrainingListenerAdapter;
 import dev.memflux.core.Loader;
 import dev.memflux.core.Shuffle;
 import dev.memflux.core.testing.Eventually;
+import dev.memflux.core.testing.SmallDisk;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -241,6 +242,39 @@ class CheckpointTest {
       assertThat(loaded.index()).isEqualTo(1);
       assertThat(loaded.state().epoch()).isEqualTo(1);
       assertThat(CheckpointCrashTest.value(model)).isEqualTo(1);
+    }
+  }
+
+  /** Issues 16.4 and 16.6 on a real full disk: the save fails naming its file, nothing is lost. */
+  @Test
+  void aSaveOnAFullDiskFailsNamingTheFileAndTheLatestGoodCheckpointStillLoads() throws Exception {
+    Path small = Files.createDirectories(dir.resolve("small"));
+    try (SmallDisk disk = SmallDisk.mount(small, "32m")) {
+      try (Model model = model(1)) {
+        Checkpoint.save(model, small, "m", 1, CheckpointCrashTest.state(1));
+      }
+      Path filler = small.resolve("filler");
+      try (var out = Files.newOutputStream(filler)) {
+        byte[] block = new byte[4096];
+        while (true) {
+          out.write(block); // until the disk is full
+        }
+      } catch (IOException full) {
+        assertThat(full).hasMessageContaining("No space left on device");
+      }
+      try (Model model = model(2)) {
+        assertThatThrownBy(
+                () -> Checkpoint.save(model, small, "m", 2, CheckpointCrashTest.state(2)))
+            .isInstanceOf(IOException.class)
+            .hasMessageStartingWith(small.toString())
+            .hasMessageContaining("No space left on device");
+      }
+      Files.delete(filler);
+      try (Model model = model(0)) {
+        Checkpoint loaded = Checkpoint.load(model, small, "m");
+        assertThat(loaded.index()).isEqualTo(1);
+        assertThat(CheckpointCrashTest.value(model)).isEqualTo(1);
+      }
     }
   }
 
