@@ -1,5 +1,6 @@
 package dev.memflux.samples.examples;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.NpzMember;
@@ -39,6 +40,7 @@ public final class NpzExample {
    *
    * @return the rows delivered
    */
+  @CanIgnoreReturnValue // printed to out; returned for the tests
   static long run(Path npz, String xKey, String yKey, PrintStream out) throws IOException {
     for (NpzMember member : NpyArray.npzMembers(npz)) { // np.load(npz).files, and how each is held
       out.println("member " + member.name() + ": " + member.compression());

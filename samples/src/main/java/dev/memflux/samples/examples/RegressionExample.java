@@ -10,6 +10,7 @@ import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
@@ -48,6 +49,7 @@ public final class RegressionExample {
   }
 
   /** Trains {@code epochs} epochs and prints the report. */
+  @CanIgnoreReturnValue // printed to out; returned for the tests
   static TrainingReport run(Path featuresFile, Path targetsFile, int epochs, PrintStream out)
       throws IOException {
     try (NpyArray x = NpyArray.open(featuresFile); // float64 (n, d)

@@ -1,5 +1,6 @@
 package dev.memflux.samples.examples;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
@@ -34,6 +35,7 @@ public final class ShardsExample {
    *
    * @return the rows delivered
    */
+  @CanIgnoreReturnValue // printed to out; returned for the tests
   static long run(Path dir, PrintStream out) throws IOException {
     // x_0.npy, x_1.npy, ..., x_10.npy in that order (numbers compared by value), as one array
     try (NpyArray x = NpyArray.openShards(dir, "x_*.npy");

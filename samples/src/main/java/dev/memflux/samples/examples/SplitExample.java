@@ -1,5 +1,6 @@
 package dev.memflux.samples.examples;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
 import dev.memflux.core.Shuffle;
@@ -35,6 +36,7 @@ public final class SplitExample {
    *
    * @return the rows delivered
    */
+  @CanIgnoreReturnValue // printed to out; returned for the tests
   static long run(Path xPath, Path yPath, PrintStream out) throws IOException {
     try (NpyArray x = NpyArray.open(xPath);
         NpyArray y = NpyArray.open(yPath)) {

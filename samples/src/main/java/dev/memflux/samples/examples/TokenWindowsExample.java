@@ -12,6 +12,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import dev.memflux.core.DType;
 import dev.memflux.core.Loader;
 import dev.memflux.core.NpyArray;
@@ -60,6 +61,7 @@ public final class TokenWindowsExample {
    * Trains {@code epochs} epochs on the windows of {@code trainFile}, validating on those of {@code
    * validationFile}, and prints the report.
    */
+  @CanIgnoreReturnValue // printed to out; returned for the tests
   static TrainingReport run(
       Path trainFile, Path validationFile, int vocab, int epochs, PrintStream out)
       throws IOException {

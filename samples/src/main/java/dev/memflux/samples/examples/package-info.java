@@ -8,4 +8,9 @@
  * tabular regression on float64 columns). Each has a {@code main} taking the files, and a test that
  * runs it on small data.
  */
+@NullMarked
+@CheckReturnValue
 package dev.memflux.samples.examples;
+
+import com.google.errorprone.annotations.CheckReturnValue;
+import org.jspecify.annotations.NullMarked;
