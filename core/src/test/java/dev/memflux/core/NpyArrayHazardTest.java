@@ -5,15 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.memflux.core.testing.ChildJvm;
 import dev.memflux.core.testing.Fifo;
 import dev.memflux.core.testing.SmallDisk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,22 +140,11 @@ class NpyArrayHazardTest {
       a.force();
     }
     // In a child JVM: before the fix this read SIGSEGV'd, killing the JVM that ran it.
-    Process child =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                ViewAfterClose.class.getName(),
-                file.toString())
-            .redirectErrorStream(true)
-            .start();
-    boolean done = child.waitFor(60, TimeUnit.SECONDS);
-    if (!done) {
-      child.destroyForcibly();
-    }
-    String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(done).as("child finished: %s", out).isTrue();
-    assertThat(child.exitValue()).as("child exit status; output: %s", out).isZero();
+    ChildJvm child =
+        ChildJvm.start(dir.resolve("child.log"), ViewAfterClose.class, file.toString());
+    int status = child.exitStatus(Duration.ofSeconds(60));
+    String out = child.output();
+    assertThat(status).as("child exit status; output: %s", out).isZero();
     assertThat(out).contains("view after close: 9000");
   }
 
