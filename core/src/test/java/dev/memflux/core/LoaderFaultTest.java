@@ -7,16 +7,12 @@ import dev.memflux.core.testing.Leaks;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -32,31 +28,9 @@ import reactor.test.StepVerifier;
  * {@link LoaderFaultBufferedTest} and {@link LoaderFaultDirectTest} run these with the fields read
  * from their files.
  */
-class LoaderFaultTest {
+class LoaderFaultTest extends LoaderFixture {
 
-  static final int ROWS = 500;
-  static final int WIDTH = 4;
   static final Duration WAIT = Duration.ofSeconds(10);
-
-  @TempDir Path dir;
-  NpyArray x;
-  NpyArray y;
-  Set<Long> threadsBefore;
-
-  @BeforeEach
-  void open() throws IOException {
-    x = TestData.features(dir, ROWS, WIDTH);
-    y = TestData.labels(dir, ROWS);
-    threadsBefore = Leaks.memfluxThreads();
-  }
-
-  @AfterEach
-  void close() {
-    x.close();
-    y.close();
-  }
-
-  // ---------------------------------------------------------------- helpers shared by the trials
 
   // --------------------------------------------------------------------------- injected faults
 

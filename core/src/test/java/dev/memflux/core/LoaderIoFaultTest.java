@@ -8,11 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import reactor.test.StepVerifier;
 
 /**
@@ -20,29 +16,9 @@ import reactor.test.StepVerifier;
  * it from the file. The faults every mode meets (cancels, subscriber errors, truncation mid-read,
  * refused work) are {@link LoaderFaultTest}'s, run in each mode by its subclasses.
  */
-class LoaderIoFaultTest {
+class LoaderIoFaultTest extends LoaderFixture {
 
-  static final int ROWS = 500;
-  static final int WIDTH = 4;
   static final Duration WAIT = Duration.ofSeconds(20);
-
-  @TempDir Path dir;
-  NpyArray x;
-  NpyArray y;
-  Set<Long> threadsBefore;
-
-  @BeforeEach
-  void open() throws IOException {
-    x = TestData.features(dir, ROWS, WIDTH);
-    y = TestData.labels(dir, ROWS);
-    threadsBefore = Leaks.memfluxThreads();
-  }
-
-  @AfterEach
-  void close() {
-    x.close();
-    y.close();
-  }
 
   @Test
   void closingAnArrayMidStreamEndsTheReadsWithAnErrorNamingIt() {
